@@ -1,0 +1,52 @@
+"""kmeans_core: exact, fast K-Means colour quantization (numpy and Pillow only).
+
+>>> from kmeans_core import load_image, quantize, encode_indexed_png
+>>> image = load_image("samples/coffee.png")          # (H, W, 3) uint8
+>>> result = quantize(image, k=16, seed=0)
+>>> result.palette.shape, result.labels.shape, round(result.psnr, 1)   # doctest: +SKIP
+((16, 3), (400, 600), 25.4)
+>>> png_bytes = encode_indexed_png(result.palette, result.labels)     # a 4-bit indexed PNG
+"""
+
+from .colorspace import SPACES, lab_to_rgb, rgb_to_lab
+from .encoding import (
+    CompressionReport,
+    encode_indexed_png,
+    hex_color,
+    palette_to_gpl,
+    palette_to_json,
+)
+from .errors import ImageError
+from .kmeans import compute_centroids, find_closest_centroids, kmeans_init_centroids, run_kmeans
+from .lloyd import weighted_lloyd
+from .loading import DEFAULT_MAX_PIXELS, load_image
+from .metrics import mse, psnr, psnr_from_mse
+from .quantization import MAX_K, Quantization, RunSummary, quantize
+from .seeding import INITS
+
+__all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "INITS",
+    "MAX_K",
+    "SPACES",
+    "CompressionReport",
+    "ImageError",
+    "Quantization",
+    "RunSummary",
+    "compute_centroids",
+    "encode_indexed_png",
+    "find_closest_centroids",
+    "hex_color",
+    "kmeans_init_centroids",
+    "lab_to_rgb",
+    "load_image",
+    "mse",
+    "palette_to_gpl",
+    "palette_to_json",
+    "psnr",
+    "psnr_from_mse",
+    "quantize",
+    "rgb_to_lab",
+    "run_kmeans",
+    "weighted_lloyd",
+]

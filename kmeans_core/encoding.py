@@ -1,0 +1,104 @@
+"""What the quantized image costs: the indexed PNG, the exercise's arithmetic, palette files."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+PNG_COMPRESS_LEVEL = 6  # zlib's default: the usual size/speed trade-off
+
+
+def encode_indexed_png(
+    palette: np.ndarray, labels: np.ndarray, compress_level: int = PNG_COMPRESS_LEVEL
+) -> bytes:
+    """A palette-mode PNG of ``labels`` (H, W) indexing ``palette`` (P, 3) uint8.
+
+    Unused palette entries are dropped first, so the bit depth is the smallest the colours
+    allow: 1 bit for up to 2 colours, 2 for 4, 4 for 16, else 8.
+    """
+    palette = np.asarray(palette, dtype=np.uint8)
+    used = np.flatnonzero(np.bincount(labels.ravel(), minlength=len(palette)))
+    if len(used) < len(palette):
+        remap = np.zeros(len(palette), dtype=np.uint8)
+        remap[used] = np.arange(len(used))
+        labels, palette = remap[labels], palette[used]
+    height, width = labels.shape
+    image = Image.frombytes(
+        "P", (width, height), np.ascontiguousarray(labels, dtype=np.uint8).tobytes()
+    )
+    image.putpalette(palette.tobytes(), rawmode="RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=compress_level)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class CompressionReport:
+    """The exercise's arithmetic: 24 bits a pixel against a palette plus an index a pixel."""
+
+    width: int
+    height: int
+    colors: int  # palette entries stored
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+    @property
+    def bits_per_index(self) -> int:
+        """⌈log2 K⌉: bits to name one of K colours (0 for a single colour)."""
+        return math.ceil(math.log2(self.colors)) if self.colors > 1 else 0
+
+    @property
+    def bits_original(self) -> int:
+        return 24 * self.pixels
+
+    @property
+    def bits_palette(self) -> int:
+        return 24 * self.colors
+
+    @property
+    def bits_indices(self) -> int:
+        return self.pixels * self.bits_per_index
+
+    @property
+    def bits_compressed(self) -> int:
+        return self.bits_palette + self.bits_indices
+
+    @property
+    def ratio(self) -> float:
+        return self.bits_original / self.bits_compressed
+
+
+def palette_to_gpl(palette: np.ndarray, name: str = "K-Means palette") -> str:
+    """The palette as a GIMP palette file (.gpl)."""
+    lines = ["GIMP Palette", f"Name: {name}", f"Columns: {min(len(palette), 16)}", "#"]
+    for r, g, b in np.asarray(palette, dtype=int):
+        lines.append(f"{r:3d} {g:3d} {b:3d}\t{hex_color((r, g, b))}")
+    return "\n".join(lines) + "\n"
+
+
+def palette_to_json(palette: np.ndarray, pixel_counts: np.ndarray) -> str:
+    """The palette as JSON: each colour's hex code, RGB and share of the pixels."""
+    total = max(int(np.sum(pixel_counts)), 1)
+    colors = [
+        {
+            "hex": hex_color(rgb),
+            "rgb": [int(v) for v in rgb],
+            "pixels": int(n),
+            "share": int(n) / total,
+        }
+        for rgb, n in zip(np.asarray(palette), pixel_counts, strict=True)
+    ]
+    return json.dumps({"colors": colors}, indent=2)
+
+
+def hex_color(rgb) -> str:
+    """'#rrggbb' for an (r, g, b) triple."""
+    r, g, b = (int(v) for v in rgb)
+    return f"#{r:02x}{g:02x}{b:02x}"

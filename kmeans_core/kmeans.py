@@ -1,0 +1,133 @@
+"""The exercise's K-Means functions, vectorised and exact.
+
+``X`` is an (m, n) array of points (for an image: one RGB row per pixel) and ``centroids`` a
+(K, n) array. These are the reference implementation: every distance is computed exactly in
+float64. The fast engine in :mod:`kmeans_core.lloyd` follows the same rules (ties go to the
+lowest centroid index; empty clusters move as described in :func:`compute_centroids`), so both
+give the same trajectory from the same initial centroids.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_DISTANCE_BLOCK_ELEMENTS = 1 << 18  # rows × K × n per block: about 2 MB of float64
+_ROWS_PER_CHUNK = 1 << 16  # small, reused temporaries instead of a few large fresh ones
+
+
+def squared_distances(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """Exact squared Euclidean distances, (m, n) and (K, n) -> (m, K) float64."""
+    diff = np.asarray(X, dtype=np.float64)[:, None, :] - np.asarray(centroids, dtype=np.float64)
+    return np.einsum("ijk,ijk->ij", diff, diff)
+
+
+def sq_distances_to_assigned(
+    X: np.ndarray, centroids: np.ndarray, idx: np.ndarray, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Exact ``||X[r] - centroids[idx[r]]||²`` for the given ``rows`` (all by default)."""
+    count = len(X) if rows is None else len(rows)
+    out = np.empty(count)
+    for start in range(0, count, _ROWS_PER_CHUNK):
+        part = (
+            slice(start, start + _ROWS_PER_CHUNK)
+            if rows is None
+            else rows[start : start + _ROWS_PER_CHUNK]
+        )
+        offset = X[part] - centroids[idx[part]]
+        out[start : start + len(offset)] = np.einsum("ij,ij->i", offset, offset)
+    return out
+
+
+def find_closest_centroids(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """Index of the nearest centroid for every row of ``X``, shape (m,).
+
+    Nearest by squared Euclidean distance; a tie goes to the lowest index. Computed in blocks
+    so memory stays small for millions of points.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    centroids = np.asarray(centroids, dtype=np.float64)
+    block = max(1, _DISTANCE_BLOCK_ELEMENTS // max(1, centroids.size))
+    idx = np.empty(len(X), dtype=np.intp)
+    for start in range(0, len(X), block):
+        idx[start : start + block] = squared_distances(X[start : start + block], centroids).argmin(
+            1
+        )
+    return idx
+
+
+def compute_centroids(X: np.ndarray, idx: np.ndarray, K: int) -> np.ndarray:
+    """The mean of the points assigned to each of the ``K`` centroids, shape (K, n).
+
+    An empty cluster never yields NaN: it moves to the point that is farthest from its own
+    cluster's mean (the worst-served colour), a different point for each empty cluster,
+    farthest first, ties broken by the smallest coordinates. If no point is left with a
+    positive distance, it takes the farthest point anyway and stays empty.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    idx = np.asarray(idx)
+    return weighted_means(X, np.ones(len(X)), idx, K)
+
+
+def weighted_means(X: np.ndarray, weights: np.ndarray, idx: np.ndarray, K: int) -> np.ndarray:
+    """Weighted cluster means with the empty-cluster rule of :func:`compute_centroids`."""
+    counts = np.bincount(idx, weights=weights, minlength=K)
+    sums = np.stack(
+        [np.bincount(idx, weights=weights * X[:, j], minlength=K) for j in range(X.shape[1])],
+        axis=1,
+    )
+    centroids = sums / np.maximum(counts, np.finfo(float).tiny)[:, None]
+    empty = np.flatnonzero(counts == 0)
+    if empty.size:
+        own_distance = sq_distances_to_assigned(X, centroids, idx)
+        centroids[empty] = farthest_distinct_points(X, own_distance, len(empty))
+    return centroids
+
+
+def farthest_distinct_points(X: np.ndarray, distance: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` distinct rows of ``X`` with the largest ``distance``, farthest first.
+
+    Ties are broken by the smallest coordinates, so duplicated rows (the same colour on many
+    pixels) and their order do not change the answer. Rows at distance 0 are used last.
+    """
+    order = np.lexsort((*X.T[::-1], -distance))
+    ranked = X[order]
+    is_new = np.ones(len(ranked), dtype=bool)
+    is_new[1:] = np.any(ranked[1:] != ranked[:-1], axis=1)
+    distinct = ranked[is_new]
+    if len(distinct) >= count:
+        return distinct[:count].copy()
+    return np.resize(distinct, (count, X.shape[1]))
+
+
+def kmeans_init_centroids(X: np.ndarray, K: int, seed: int | None = None) -> np.ndarray:
+    """``K`` distinct random rows of ``X`` as starting centroids, shape (K, n), float64.
+
+    Rows are taken in a random order and repeated values skipped, so no two centroids start
+    at the same point (which would leave one of them empty). Raises ValueError when ``X`` has
+    fewer than ``K`` distinct rows.
+    """
+    X = np.asarray(X)
+    order = np.random.default_rng(seed).permutation(len(X))
+    for prefix in (order[: 8 * K + 64], order):  # a short prefix almost always suffices
+        _, first_seen = np.unique(X[prefix], axis=0, return_index=True)
+        if len(first_seen) >= K:
+            return X[prefix[np.sort(first_seen)[:K]]].astype(np.float64)
+    raise ValueError(f"X has {len(first_seen)} distinct rows, fewer than K = {K}")
+
+
+def run_kmeans(
+    X: np.ndarray, initial_centroids: np.ndarray, max_iters: int = 10
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run ``max_iters`` iterations of Lloyd's algorithm, as in the exercise.
+
+    Each iteration assigns every point to its closest centroid, then moves every centroid to
+    the mean of its points. Returns ``(centroids, idx)``: the centroids after the last
+    iteration and the assignment that produced them.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    centroids = np.asarray(initial_centroids, dtype=np.float64).copy()
+    idx = np.zeros(len(X), dtype=np.intp)
+    for _ in range(max_iters):
+        idx = find_closest_centroids(X, centroids)
+        centroids = compute_centroids(X, idx, len(centroids))
+    return centroids, idx

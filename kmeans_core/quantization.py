@@ -1,0 +1,374 @@
+"""Quantize an RGB image to K colours with exact, fast K-Means."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .colors import ColorCounts, count_colors, labels_per_pixel, pack_rgb
+from .colorspace import SPACES, to_rgb, to_space
+from .grid import ColorGrid, coarser_grid, grid_of_colors
+from .lloyd import HamerlyState, LloydResult, weighted_lloyd
+from .metrics import psnr_from_mse
+from .seeding import INITS, kmeans_plusplus, random_init
+
+MAX_K = 256
+DEFAULT_TOL = 1e-4
+DEFAULT_MAX_ITER = 300
+# Above this many distinct colours, a run starts with Lloyd on a 32³ grid of colour cells, goes
+# on with a 64³ grid, and finishes with exact Lloyd on every colour (see grid.py).
+WARM_START_ABOVE = 20_000
+_GRID_BITS = (5, 6)
+EXACT_PHASE = "every colour"
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One restart: its WCSS per iteration and how it ended."""
+
+    wcss_history: tuple[float, ...]
+    iterations: int
+    converged: bool
+    final_wcss: float
+    phases: tuple[tuple[str, int], ...]  # (where Lloyd ran, iterations there), in order
+
+
+@dataclass(frozen=True)
+class Quantization:
+    """An image quantized to a palette, with the history of the run that made it.
+
+    ``palette[i]`` is the colour of centroid ``i``; ``centroid_history[t, i]`` is where that
+    centroid was after iteration ``t`` (``t = 0``: the start), in RGB. ``wcss_history`` is
+    the kept run's exact WCSS over all pixels per iteration, in the clustering space. On
+    images with many colours the first iterations run on colour grids (``phases`` says
+    which): pixels are assigned by grid cell rather than one by one, and the WCSS shown is
+    still the exact WCSS of that assignment. ``wcss`` is the WCSS of the returned palette
+    and labels: the centroids rounded to 8-bit colours, every pixel at its nearest colour.
+    """
+
+    palette: np.ndarray  # (P, 3) uint8, P = K, or the number of distinct colours if fewer
+    labels: np.ndarray = field(repr=False)  # (H, W) uint8, an index into palette per pixel
+    pixel_counts: np.ndarray = field(repr=False)  # (P,) int64 pixels per palette colour
+    k: int
+    init: str
+    space: str
+    n_init: int
+    max_iter: int
+    tol: float
+    seed: int | None
+    wcss: float
+    squared_error: int  # the RGB squared error summed over pixels and channels
+    wcss_history: tuple[float, ...]
+    centroid_history: np.ndarray = field(repr=False)  # (iterations + 1, P, 3) float32 RGB
+    iterations: int
+    converged: bool
+    phases: tuple[tuple[str, int], ...]  # (where Lloyd ran, iterations there), in order
+    distinct_colors: int
+    runs: tuple[RunSummary, ...]
+    best_run: int
+    seconds: float
+
+    @property
+    def height(self) -> int:
+        return int(self.labels.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.labels.shape[1])
+
+    @property
+    def pixels(self) -> int:
+        return int(self.labels.size)
+
+    @property
+    def colors_used(self) -> int:
+        """Palette colours that at least one pixel uses."""
+        return int(np.count_nonzero(self.pixel_counts))
+
+    @property
+    def fewer_colors_than_k(self) -> bool:
+        """True when the image has fewer distinct colours than K: it is returned as it is."""
+        return self.distinct_colors <= self.k
+
+    @property
+    def mse(self) -> float:
+        """Squared error summed over R, G and B, averaged over pixels."""
+        return self.squared_error / self.pixels
+
+    @property
+    def psnr(self) -> float:
+        """Peak signal-to-noise ratio in dB (infinite when the image is unchanged)."""
+        return psnr_from_mse(self.mse)
+
+    def image(self) -> np.ndarray:
+        """The quantized image, (H, W, 3) uint8."""
+        return self.palette[self.labels]
+
+
+def quantize(
+    image: np.ndarray,
+    k: int = 16,
+    *,
+    init: str = "k-means++",
+    n_init: int = 1,
+    max_iter: int = DEFAULT_MAX_ITER,
+    tol: float = DEFAULT_TOL,
+    seed: int | None = None,
+    space: str = "rgb",
+    progress: Progress | None = None,
+) -> Quantization:
+    """Quantize an (H, W, 3) uint8 RGB image to ``k`` colours with K-Means.
+
+    Lloyd's algorithm runs on the image's distinct colours weighted by their pixel counts
+    (exactly the same algorithm as on every pixel), from ``init`` ('k-means++' or 'random':
+    K random pixels of distinct colours), ``n_init`` times, keeping the lowest WCSS. It stops
+    at a fixed point, when the centroids' squared movement falls to ``tol`` × the colours'
+    mean variance, or after ``max_iter`` iterations. Images with many colours get a warm
+    start on a coarse colour grid first; the answer is still Lloyd on the real colours.
+    ``space`` is 'rgb' or 'lab' (CIE L*a*b*); the palette is RGB either way. The same
+    ``seed`` gives the same result. ``progress(fraction, message)`` reports the work.
+    """
+    started = time.perf_counter()
+    _validate(image, k, init, n_init, max_iter, tol, space)
+    report = progress or (lambda fraction, message: None)
+    height, width = image.shape[:2]
+    settings = dict(
+        k=k, init=init, space=space, n_init=n_init, max_iter=max_iter, tol=tol, seed=seed
+    )
+    codes_buffer = pack_rgb(image)
+    colors = count_colors(codes_buffer, in_place=True)
+    if len(colors) <= k:
+        pixel_codes = pack_rgb(image, out=codes_buffer)
+        return _keep_every_color(colors, pixel_codes, (height, width), settings, started)
+
+    rgb = colors.colors
+    points = to_space(rgb, space)
+    weights = colors.counts.astype(np.float64)
+    grids = _grids(colors.codes, points, weights) if len(colors) > WARM_START_ABOVE else []
+    runs: list[_Run] = []
+    for run, seed_sequence in enumerate(np.random.SeedSequence(seed).spawn(n_init)):
+        prefix = f"restart {run + 1} of {n_init}: " if n_init > 1 else ""
+
+        def on_iteration(t: int, wcss: float, run: int = run, prefix: str = prefix) -> None:
+            report(
+                (run + t / (t + 25)) / n_init, f"K-Means {prefix}iteration {t}, WCSS {wcss:,.0f}"
+            )
+
+        rng = np.random.default_rng(seed_sequence)
+        runs.append(
+            _run_once(points, weights, grids, init, k, rng, max_iter, tol, space, on_iteration)
+        )
+    best_run = min(range(n_init), key=lambda r: runs[r].final_wcss)
+    best = runs[best_run]
+    report(0.98, "Giving every pixel its palette colour")
+    labels_of_colors = best.state.labels
+    pixel_counts = np.bincount(labels_of_colors, weights=colors.counts, minlength=k).astype(
+        np.int64
+    )
+    pixel_codes = pack_rgb(image, out=codes_buffer)  # the sort scrambled them: pack again
+    labels = labels_per_pixel(pixel_codes, colors.codes, labels_of_colors).reshape(height, width)
+    return Quantization(
+        palette=best.palette,
+        labels=labels,
+        pixel_counts=pixel_counts,
+        wcss=best.final_wcss,
+        squared_error=_rgb_squared_error(rgb, colors.counts, labels_of_colors, best, space),
+        wcss_history=best.summary.wcss_history,
+        centroid_history=np.stack([to_rgb(c, space) for c in best.centroid_history]).astype(
+            np.float32
+        ),
+        iterations=best.summary.iterations,
+        converged=best.summary.converged,
+        phases=best.summary.phases,
+        distinct_colors=len(colors),
+        runs=tuple(r.summary for r in runs),
+        best_run=best_run,
+        seconds=time.perf_counter() - started,
+        **settings,
+    )
+
+
+@dataclass
+class _Run:
+    summary: RunSummary
+    centroid_history: list[np.ndarray]
+    palette: np.ndarray
+    state: HamerlyState
+
+    @property
+    def final_wcss(self) -> float:
+        return self.summary.final_wcss
+
+
+def _grids(codes: np.ndarray, points: np.ndarray, weights: np.ndarray) -> list[ColorGrid]:
+    """The warm-start grids, coarsest first."""
+    finest = grid_of_colors(codes, points, weights, _GRID_BITS[-1])
+    grids = [finest]
+    for bits in reversed(_GRID_BITS[:-1]):
+        grids.insert(0, coarser_grid(grids[0], bits))
+    return grids
+
+
+_TRIAL_ITERATIONS = 8
+
+
+def _seeding_trials(k: int) -> int:
+    """k-means++ seedings tried on the coarsest grid per restart: cheap there, and the best
+    of several gives a better optimum; fewer as K (and each trial's cost) grows."""
+    return max(1, min(8, 128 // k))
+
+
+def _run_once(
+    points: np.ndarray,
+    weights: np.ndarray,
+    grids: list[ColorGrid],
+    init: str,
+    k: int,
+    rng: np.random.Generator,
+    max_iter: int,
+    tol: float,
+    space: str,
+    on_iteration: Callable[[int, float], None],
+) -> _Run:
+    """Seed, run Lloyd from the coarsest grid to every colour, round to a palette."""
+    wcss_history: list[float] = []
+    centroid_history: list[np.ndarray] = []
+    phases: list[tuple[str, int]] = []
+
+    def record(result: LloydResult, name: str, scatter: float = 0.0) -> None:
+        skip = 1 if phases else 0  # a phase starts where the previous one ended
+        wcss_history.extend(w + scatter for w in result.wcss_history[skip:])
+        centroid_history.extend(result.centroid_history[skip:])
+        phases.append((name, result.iterations))
+
+    def progress(t: int, wcss: float) -> None:
+        on_iteration(len(wcss_history) - 1 + t if phases else t, wcss)
+
+    if init == "random":
+        start = random_init(points, weights, k, rng)  # random pixels of distinct colours
+    if not grids:
+        start = start if init == "random" else kmeans_plusplus(points, weights, k, rng)
+        result = weighted_lloyd(points, weights, start, max_iter, tol, progress)
+        record(result, EXACT_PHASE)
+    else:
+        coarsest, budget = grids[0], max(1, max_iter // 2)
+        if init == "random":
+            result = weighted_lloyd(coarsest.means, coarsest.weights, start, budget, tol, progress)
+        else:
+            seeds = [
+                kmeans_plusplus(coarsest.means, coarsest.weights, k, rng)
+                for _ in range(_seeding_trials(k))
+            ]
+            if len(seeds) > 1:  # a short Lloyd run tells the seedings apart; the best goes on
+                short = [
+                    weighted_lloyd(coarsest.means, coarsest.weights, s, _TRIAL_ITERATIONS)
+                    for s in seeds
+                ]
+                seeds = [seeds[min(range(len(seeds)), key=lambda i: short[i].wcss_history[-1])]]
+            result = weighted_lloyd(
+                coarsest.means, coarsest.weights, seeds[0], budget, tol, progress
+            )
+        record(result, _grid_name(coarsest), coarsest.scatter)
+        for coarse, fine in zip(grids, [*grids[1:], None], strict=True):
+            bounds = result.state.bounds_for_members(coarse.member_cell, coarse.member_offset)
+            budget = max(1, max_iter - len(wcss_history) + 1)
+            if fine is None:
+                result = weighted_lloyd(
+                    points, weights, result.centroids, budget, tol, progress, bounds
+                )
+                record(result, EXACT_PHASE)
+            else:
+                result = weighted_lloyd(
+                    fine.means,
+                    fine.weights,
+                    result.centroids,
+                    max(1, budget // 2),
+                    tol,
+                    progress,
+                    bounds,
+                )
+                record(result, _grid_name(fine), fine.scatter)
+    palette = np.clip(np.rint(to_rgb(result.centroids, space)), 0, 255).astype(np.uint8)
+    state = result.state
+    state.move_centroids(to_space(palette, space))  # every colour to its nearest palette colour
+    summary = RunSummary(
+        wcss_history=tuple(wcss_history),
+        iterations=len(wcss_history) - 1,
+        converged=result.converged,
+        final_wcss=state.assignment_wcss(),
+        phases=tuple(phases),
+    )
+    return _Run(summary, centroid_history, palette, state)
+
+
+def _grid_name(grid: ColorGrid) -> str:
+    return f"{1 << grid.bits}³ colour grid"
+
+
+def _rgb_squared_error(
+    rgb: np.ndarray, counts: np.ndarray, labels: np.ndarray, run: _Run, space: str
+) -> int:
+    """Exact squared RGB error over all pixels, from per-cluster integer sums:
+    sum n·||x||² - 2·sum p·S + sum N·||p||²."""
+    if space == "rgb":  # the final WCSS is that sum already, computed in exact integers
+        return round(run.final_wcss)
+    palette = run.palette
+    k = len(palette)
+    p = palette.astype(np.int64)
+    sizes = np.rint(np.bincount(labels, weights=counts, minlength=k)).astype(np.int64)
+    total = int(sizes @ np.sum(p * p, axis=1))
+    for j in range(3):
+        channel = rgb[:, j].astype(np.int64)
+        sums = np.rint(np.bincount(labels, weights=counts * channel, minlength=k)).astype(np.int64)
+        total += int(counts @ (channel * channel)) - 2 * int(p[:, j] @ sums)
+    return total
+
+
+def _validate(
+    image: np.ndarray, k: int, init: str, n_init: int, max_iter: int, tol: float, space: str
+) -> None:
+    if not (
+        isinstance(image, np.ndarray)
+        and image.dtype == np.uint8
+        and image.ndim == 3
+        and image.shape[2] == 3
+    ):
+        raise ValueError("image must be an (H, W, 3) uint8 RGB array")
+    if image.shape[0] == 0 or image.shape[1] == 0:
+        raise ValueError("image has no pixels")
+    if not 1 <= k <= MAX_K:
+        raise ValueError(f"K must be between 1 and {MAX_K}, got {k}")
+    if init not in INITS:
+        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    if space not in SPACES:
+        raise ValueError(f"space must be one of {SPACES}, got {space!r}")
+    if n_init < 1 or max_iter < 1 or tol < 0:
+        raise ValueError("n_init and max_iter must be at least 1 and tol at least 0")
+
+
+def _keep_every_color(colors: ColorCounts, pixel_codes, shape, settings, started) -> Quantization:
+    n = len(colors)
+    labels = labels_per_pixel(pixel_codes, colors.codes, np.arange(n)).reshape(shape)
+    history = colors.colors.astype(np.float32)[None]
+    return Quantization(
+        palette=colors.colors,
+        labels=labels,
+        pixel_counts=colors.counts.copy(),
+        wcss=0.0,
+        squared_error=0,
+        wcss_history=(0.0,),
+        centroid_history=history,
+        iterations=0,
+        converged=True,
+        phases=(),
+        distinct_colors=n,
+        runs=(RunSummary((0.0,), 0, True, 0.0, ()),),
+        best_run=0,
+        seconds=time.perf_counter() - started,
+        **settings,
+    )

@@ -1,0 +1,62 @@
+"""Starting centroids for weighted points: random pixels, or k-means++."""
+
+from __future__ import annotations
+
+import numpy as np
+
+INITS = ("k-means++", "random")
+
+
+def random_init(
+    points: np.ndarray, weights: np.ndarray, k: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``k`` distinct points drawn with probability proportional to their weight.
+
+    For distinct colours weighted by pixel counts this is the exercise's initialisation:
+    random pixels, no two of the same colour. (Efraimidis–Spirakis weighted sampling without
+    replacement: the k largest log(u) / w.)
+    """
+    keys = np.log(rng.random(len(points))) / weights
+    top = np.argpartition(-keys, k - 1)[:k] if k < len(points) else np.arange(len(points))
+    return points[top[np.argsort(-keys[top])]].astype(np.float64)
+
+
+def kmeans_plusplus(
+    points: np.ndarray, weights: np.ndarray, k: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Greedy k-means++ on weighted points, as scikit-learn does it.
+
+    The first centre is a point drawn in proportion to its weight; each next one is the best
+    of ``2 + ln k`` candidates drawn in proportion to weight × squared distance to the
+    nearest centre chosen so far, the one that lowers the weighted potential most.
+    """
+    points = np.asarray(points, dtype=np.float64)
+    weights = np.asarray(weights, dtype=np.float64)
+    trials = 2 + int(np.log(k))
+    sq_norms = np.einsum("ij,ij->i", points, points)
+    centres = np.empty((k, points.shape[1]))
+    centres[0] = points[rng.choice(len(points), p=weights / weights.sum())]
+    closest = _sq_distances_to(points, sq_norms, centres[:1])[0]
+    potential = float(weights @ closest)
+    for c in range(1, k):
+        if potential <= 0:  # every point already sits on a centre
+            centres[c:] = centres[0]
+            break
+        targets = rng.random(trials) * potential
+        candidates = np.searchsorted(np.cumsum(weights * closest), targets)
+        candidates = np.minimum(candidates, len(points) - 1)
+        trial_closest = np.minimum(closest, _sq_distances_to(points, sq_norms, points[candidates]))
+        potentials = trial_closest @ weights
+        best = int(np.argmin(potentials))
+        centres[c] = points[candidates[best]]
+        closest = trial_closest[best]
+        potential = float(potentials[best])
+    return centres
+
+
+def _sq_distances_to(points: np.ndarray, sq_norms: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Squared distances (len(centres), n), clipped at 0; precise enough for seeding."""
+    distances = centres @ (-2.0 * points.T)
+    distances += sq_norms
+    distances += np.einsum("ij,ij->i", centres, centres)[:, None]
+    return np.maximum(distances, 0.0, out=distances)
