@@ -1,0 +1,194 @@
+"""Streamlit pieces that more than one page draws."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from kmeans_core import hex_color, palette_to_gpl, palette_to_json
+
+from .analysis import Analysis
+from .settings import INIT_LABELS, SPACE_LABELS, Settings
+
+
+def human_bytes(n: float) -> str:
+    """1536 -> '1.5 KB' (powers of 1000, as file managers show sizes)."""
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")
+
+
+def format_psnr(psnr: float) -> str:
+    return "∞ (lossless)" if math.isinf(psnr) else f"{psnr:.2f} dB"
+
+
+def page_header(title: str, analysis: Analysis, settings: Settings) -> None:
+    """The page title and one line saying what is shown."""
+    result = analysis.result
+    st.title(title)
+    size = f"{result.width:,}×{result.height:,}"
+    if analysis.reduced:
+        w, h = analysis.original_size
+        size = f"{w:,}×{h:,}, clustered at {size}"
+    st.caption(
+        f"**{analysis.name}** · {size} pixels · K = {settings.k} · "
+        f"{INIT_LABELS[settings.init]} · {SPACE_LABELS[settings.space]} · seed {settings.seed}"
+    )
+
+
+def stat(column, label: str, value: str, note: str | None = None, help: str | None = None) -> None:
+    """A metric card with a plain note under the value (no arrow: it is not a change)."""
+    column.metric(label, value, note, delta_color="off", delta_arrow="off", border=True, help=help)
+
+
+def summary_metrics(analysis: Analysis) -> None:
+    """The headline numbers in one row of metrics."""
+    result, report = analysis.result, analysis.report
+    columns = st.columns(5)
+    stat(columns[0], "Colours", f"{result.colors_used:,}", f"from {result.distinct_colors:,}")
+    stat(columns[1], "Compression ratio", f"{report.ratio:.2f}×", "palette + indices vs 24-bit")
+    stat(
+        columns[2],
+        "Indexed PNG",
+        human_bytes(len(analysis.png)),
+        f"upload {human_bytes(analysis.input_bytes)}",
+    )
+    stat(columns[3], "MSE", f"{result.mse:,.1f}", "squared error per pixel, R+G+B")
+    stat(columns[4], "PSNR", format_psnr(result.psnr), f"{result.iterations} iterations")
+
+
+def side_by_side(analysis: Analysis, detail: bool = False) -> None:
+    """The original and the compressed image at the same size; or a 1:1 crop of both."""
+    left, right = st.columns(2)
+    result = analysis.result
+    if detail:
+        crop_h, crop_w = analysis.original_crop.shape[:2]
+        caption = f"centre {crop_w}×{crop_h} pixels at 100 %"
+        left.image(
+            analysis.original_crop,
+            caption=f"Original, {caption}",
+            width="stretch",
+            output_format="PNG",
+        )
+        right.image(
+            analysis.quantized_crop,
+            caption=f"{result.colors_used} colours, {caption}",
+            width="stretch",
+            output_format="PNG",
+        )
+        return
+    shown_h, shown_w = analysis.original_preview.shape[:2]
+    scale = "" if shown_w == result.width else f" · shown at {shown_w}×{shown_h}"
+    left.image(
+        analysis.original_preview,
+        caption=f"Original · {analysis.input_format}, {human_bytes(analysis.input_bytes)}{scale}",
+        width="stretch",
+        output_format="PNG",
+    )
+    right.image(
+        analysis.quantized_preview,
+        caption=f"Compressed · {result.colors_used} colours, indexed PNG {human_bytes(len(analysis.png))}{scale}",
+        width="stretch",
+        output_format="PNG",
+    )
+
+
+def palette_swatches(palette: np.ndarray, pixel_counts: np.ndarray) -> None:
+    """The palette as colour chips, most used first, each with its hex code and share."""
+    total = max(int(pixel_counts.sum()), 1)
+    order = np.argsort(-pixel_counts, kind="stable")
+    chips = []
+    for index in order:
+        if pixel_counts[index] == 0:
+            continue
+        rgb = palette[index]
+        code = hex_color(rgb)
+        ink = "#111111" if _luminance(rgb) > 0.45 else "#ffffff"
+        share = 100 * pixel_counts[index] / total
+        chips.append(
+            f'<div class="swatch" title="{code}: {share:.2f} % of the pixels" '
+            f'style="background:{code};color:{ink}">'
+            f'<span class="hex">{code}</span><span class="share">{share:.1f} %</span></div>'
+        )
+    st.markdown(
+        _SWATCH_CSS + f'<div class="palette">{"".join(chips)}</div>', unsafe_allow_html=True
+    )
+
+
+def _luminance(rgb: np.ndarray) -> float:
+    r, g, b = (float(v) / 255 for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+_SWATCH_CSS = """<style>
+.palette {display:grid;grid-template-columns:repeat(auto-fill,minmax(118px,1fr));gap:8px;}
+.palette .swatch {border-radius:8px;padding:10px 8px;min-height:64px;display:flex;
+  flex-direction:column;justify-content:space-between;border:1px solid rgba(0,0,0,.15);
+  font-family:ui-monospace,Menlo,Consolas,monospace;}
+.palette .hex {font-size:1rem;font-weight:600;}
+.palette .share {font-size:.9rem;}
+</style>"""
+
+
+def compression_card(analysis: Analysis) -> None:
+    """The exercise's arithmetic for this image, and the real file sizes beside it."""
+    result, report = analysis.result, analysis.report
+    raw_bytes = report.bits_original / 8
+    png_bytes = len(analysis.png)  # its IHDR's bit depth byte is analysis.png[24]
+    with st.container(border=True):
+        st.subheader("What the compression saves")
+        st.markdown(
+            f"""
+| | Size | Against raw 24-bit |
+|---|---:|---:|
+| **Raw 24-bit RGB**: 24 bits × {report.pixels:,} pixels | {report.bits_original:,} bits = {human_bytes(raw_bytes)} | 1.00× |
+| **Palette + indices** (the exercise): 24 × {report.colors} + {report.pixels:,} × ⌈log₂ {report.colors}⌉ = {report.bits_palette:,} + {report.bits_indices:,} | {report.bits_compressed:,} bits = {human_bytes(report.bits_compressed / 8)} | **{report.ratio:.3f}×** |
+| **Indexed PNG** ({analysis.png[24]}-bit indices, zlib-compressed) | {png_bytes:,} bytes = {human_bytes(png_bytes)} | {raw_bytes / png_bytes:.2f}× |
+| **Your file** ({analysis.input_format}) | {analysis.input_bytes:,} bytes = {human_bytes(analysis.input_bytes)} | {raw_bytes / analysis.input_bytes:.2f}× |
+"""
+        )
+        st.caption(
+            f"Ratio = 24·H·W / (24·K + H·W·⌈log₂ K⌉) with H·W = {report.pixels:,} and "
+            f"K = {report.colors} colours used. The PNG also compresses the indices with zlib; "
+            "a JPEG upload was already compressed, with loss, by other means."
+        )
+
+
+def downloads(analysis: Analysis) -> None:
+    """Download buttons: the indexed PNG and the palette as GIMP .gpl and JSON."""
+    result = analysis.result
+    stem = Path(analysis.name).stem or "image"
+    used = result.pixel_counts > 0
+    columns = st.columns(3)
+    columns[0].download_button(
+        "Indexed PNG",
+        analysis.png,
+        file_name=f"{stem}-k{result.k}.png",
+        mime="image/png",
+        icon=":material/download:",
+        on_click="ignore",
+        width="stretch",
+    )
+    columns[1].download_button(
+        "Palette (GIMP .gpl)",
+        lambda: palette_to_gpl(result.palette[used], name=f"{stem} K={result.k}"),
+        file_name=f"{stem}-k{result.k}.gpl",
+        mime="text/plain",
+        icon=":material/palette:",
+        on_click="ignore",
+        width="stretch",
+    )
+    columns[2].download_button(
+        "Palette (JSON)",
+        lambda: palette_to_json(result.palette[used], result.pixel_counts[used]),
+        file_name=f"{stem}-k{result.k}.json",
+        mime="application/json",
+        icon=":material/data_object:",
+        on_click="ignore",
+        width="stretch",
+    )

@@ -1,0 +1,25 @@
+"""3-D clusters: a sample of the pixels in RGB space, with the centroids."""
+
+import streamlit as st
+
+from dashboard import figures, session, views
+
+analysis = session.require()
+views.page_header("3-D clusters", analysis, session.current_settings())
+result = analysis.result
+left, right = st.columns([3, 2])
+color_by = left.segmented_control(
+    "Colour the points by",
+    ["cluster", "original"],
+    format_func={"cluster": "their cluster's colour", "original": "their own colour"}.get,
+    default="cluster",
+    key="color_by",
+)
+right.caption(
+    f"{len(analysis.sample_rgb):,} of {result.pixels:,} pixels, drawn at random, so dense "
+    "colours look dense. Drag to rotate, scroll to zoom, double-click to reset."
+)
+figure = figures.cluster_scatter(
+    analysis.sample_rgb, analysis.sample_labels, result.palette, color_by or "cluster"
+)
+st.plotly_chart(figure, width="stretch", key="clusters_3d")

@@ -1,0 +1,16 @@
+"""Compress: the original beside the result, the palette, what it saves, downloads."""
+
+import streamlit as st
+
+from dashboard import session, views
+
+analysis = session.require()
+views.page_header("Compress", analysis, session.current_settings())
+views.summary_metrics(analysis)
+detail = st.toggle("Show a 1:1 detail crop (every pixel exactly as stored)", key="detail_crop")
+views.side_by_side(analysis, detail=detail)
+st.subheader(f"Palette: {analysis.result.colors_used} colours, most used first")
+views.palette_swatches(analysis.result.palette, analysis.result.pixel_counts)
+views.compression_card(analysis)
+st.subheader("Downloads")
+views.downloads(analysis)

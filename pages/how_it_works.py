@@ -1,0 +1,105 @@
+"""How it works: the method as the exercise teaches it, with this image's numbers."""
+
+import math
+
+import streamlit as st
+
+from dashboard import session, views
+
+
+def tex(number: float) -> str:
+    """A whole number with thousands separators that LaTeX does not space out."""
+    return f"{number:,.0f}".replace(",", "{,}")
+
+
+analysis = session.require()
+settings = session.current_settings()
+views.page_header("How it works", analysis, settings)
+result, report = analysis.result, analysis.report
+m, k = result.pixels, settings.k
+history = result.wcss_history
+
+st.header("1. Pixels are points")
+st.markdown(
+    f"Each of the **m = {m:,}** pixels is a point $x^{{(i)}}$ in 3-D colour space "
+    f"(red, green, blue, each 0–255). This image uses **{result.distinct_colors:,}** "
+    f"different colours. K-Means looks for **K = {k}** colours, the centroids "
+    "$\\mu_1, \\dots, \\mu_K$, that represent all the pixels as well as possible."
+)
+st.header("2. The objective")
+st.markdown("K-Means minimises the within-cluster sum of squares (WCSS):")
+st.latex(r"J(c, \mu) = \sum_{i=1}^{m} \left\lVert x^{(i)} - \mu_{c^{(i)}} \right\rVert^2")
+st.latex(
+    rf"J_\text{{start}} = {tex(history[0])} \quad\longrightarrow\quad "
+    rf"J_\text{{final}} = {tex(history[-1])} \quad\text{{after {result.iterations} iterations}}"
+)
+st.markdown(
+    f"Divided by the {m:,} pixels, that is the mean squared error: "
+    f"MSE = {result.mse:,.1f}, so PSNR = 10·log₁₀(255² / (MSE / 3)) = {views.format_psnr(result.psnr)}."
+)
+st.header("3. Two steps, repeated")
+left, right = st.columns(2)
+with left:
+    st.markdown("**Assign** every pixel to its closest centroid:")
+    st.latex(r"c^{(i)} := \arg\min_{j} \left\lVert x^{(i)} - \mu_j \right\rVert^2")
+with right:
+    st.markdown("**Move** every centroid to the mean of its pixels:")
+    st.latex(r"\mu_j := \frac{1}{|C_j|} \sum_{i \in C_j} x^{(i)}")
+st.markdown(
+    "Neither step can increase $J$, so the WCSS falls at every iteration until no pixel "
+    "changes cluster: see the **Convergence** page."
+)
+st.header("4. Where to start")
+left, right = st.columns(2)
+with left:
+    st.markdown(
+        "**Random pixels** (the exercise): K pixels of different colours, chosen at random."
+    )
+    st.latex(r"\mu_j := x^{(r_j)}, \quad r_j \text{ random}")
+with right:
+    st.markdown(
+        "**k-means++**: one random pixel, then each next centroid drawn with probability "
+        "growing with its squared distance $D(x)^2$ to the nearest centroid so far:"
+    )
+    st.latex(
+        r"P\left(x^{(i)}\right) = \frac{D\left(x^{(i)}\right)^2}{\sum_{l} D\left(x^{(l)}\right)^2}"
+    )
+st.markdown(
+    "Spread-out starts need fewer iterations and end lower more often. Try both in the "
+    "sidebar and compare the curves on the **Convergence** page."
+)
+st.header("5. What the compression saves")
+bits = report.bits_per_index
+st.latex(
+    rf"\underbrace{{24 \times {tex(m)}}}_{{\text{{24-bit RGB}}}} = {tex(report.bits_original)}\ \text{{bits}}"
+)
+st.latex(
+    rf"\underbrace{{24 \times {report.colors}}}_{{\text{{palette}}}} + "
+    rf"\underbrace{{{tex(m)} \times \lceil \log_2 {report.colors} \rceil}}_{{\text{{{bits} bits a pixel}}}}"
+    rf" = {tex(report.bits_palette)} + {tex(report.bits_indices)} = {tex(report.bits_compressed)}\ \text{{bits}}"
+)
+st.latex(
+    rf"\text{{ratio}} = \frac{{{tex(report.bits_original)}}}{{{tex(report.bits_compressed)}}} = {report.ratio:.3f}"
+)
+st.markdown(
+    f"The exercise's 128×128 image at K = 16 gives 393,216 / 65,920 = 5.965. A real indexed "
+    f"PNG also zlib-compresses the indices: this one is {views.human_bytes(len(analysis.png))}."
+)
+st.header("6. How this app computes it, exactly and fast")
+st.markdown(
+    f"""
+- **Distinct colours, weighted.** Pixels of the same colour always land in the same cluster,
+  so Lloyd's algorithm runs on the {result.distinct_colors:,} distinct colours, each weighted
+  by its pixel count: the same assignments and centroids as on all {m:,} pixels, with
+  {m / max(result.distinct_colors, 1):.1f}× fewer points.
+- **Triangle-inequality bounds** (Hamerly's algorithm) prove most colours keep their cluster
+  after the centroids move, without computing their distances.
+- **A warm start on colour grids** for images with many colours: the first iterations run on
+  the colours merged into a 32³ then a 64³ grid, the last ones on every colour, so the
+  result is still a converged K-Means of the real colours.
+- It stops when no colour changes cluster, or when the centroids move less than scikit-learn's
+  tolerance (10⁻⁴ of the colours' variance).
+"""
+)
+if not math.isfinite(result.psnr):
+    st.info("This image has no more colours than K: it is reproduced exactly.")

@@ -1,0 +1,30 @@
+"""K-Means image compression: the entry point.
+
+Page config, then the navigation (before any widget: see GUIDE fact 1), then the shared
+sidebar and the one cached computation, then the chosen page.
+"""
+
+import streamlit as st
+
+from dashboard import session
+from dashboard.sidebar import render_sidebar
+
+st.set_page_config(
+    page_title="K-Means image compression",
+    page_icon=":material/palette:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+pages = [
+    st.Page("pages/compress.py", title="Compress", icon=":material/compare:", default=True),
+    st.Page("pages/clusters_3d.py", title="3-D clusters", icon=":material/view_in_ar:"),
+    st.Page("pages/convergence.py", title="Convergence", icon=":material/trending_down:"),
+    st.Page("pages/choose_k.py", title="Choose K", icon=":material/tune:"),
+    st.Page("pages/how_it_works.py", title="How it works", icon=":material/school:"),
+]
+page = st.navigation(pages)
+session.return_to_requested_page(pages)
+source, settings = render_sidebar()
+session.compute(source, settings)
+page.run()
