@@ -90,9 +90,10 @@ def side_by_side(analysis: Analysis, detail: bool = False) -> None:
         width="stretch",
         output_format="PNG",
     )
+    png_size = human_bytes(len(analysis.png))
     right.image(
         analysis.quantized_preview,
-        caption=f"Compressed · {result.colors_used} colours, indexed PNG {human_bytes(len(analysis.png))}{scale}",
+        caption=f"Compressed · {result.colors_used} colours, indexed PNG {png_size}{scale}",
         width="stretch",
         output_format="PNG",
     )
@@ -137,21 +138,40 @@ _SWATCH_CSS = """<style>
 
 def compression_card(analysis: Analysis) -> None:
     """The exercise's arithmetic for this image, and the real file sizes beside it."""
-    result, report = analysis.result, analysis.report
+    report = analysis.report
     raw_bytes = report.bits_original / 8
-    png_bytes = len(analysis.png)  # its IHDR's bit depth byte is analysis.png[24]
+    png_bytes, file_bytes = len(analysis.png), analysis.input_bytes
+    exercise = (
+        f"24 × {report.colors} + {report.pixels:,} × ⌈log₂ {report.colors}⌉ "
+        f"= {report.bits_palette:,} + {report.bits_indices:,}"
+    )
+    rows = [
+        (
+            f"**Raw 24-bit RGB**: 24 bits × {report.pixels:,} pixels",
+            f"{report.bits_original:,} bits = {human_bytes(raw_bytes)}",
+            "1.00×",
+        ),
+        (
+            f"**Palette + indices** (the exercise): {exercise}",
+            f"{report.bits_compressed:,} bits = {human_bytes(report.bits_compressed / 8)}",
+            f"**{report.ratio:.3f}×**",
+        ),
+        (  # byte 24 of a PNG is its IHDR bit depth
+            f"**Indexed PNG** ({analysis.png[24]}-bit indices, zlib-compressed)",
+            f"{png_bytes:,} bytes = {human_bytes(png_bytes)}",
+            f"{raw_bytes / png_bytes:.2f}×",
+        ),
+        (
+            f"**Your file** ({analysis.input_format})",
+            f"{file_bytes:,} bytes = {human_bytes(file_bytes)}",
+            f"{raw_bytes / file_bytes:.2f}×",
+        ),
+    ]
+    table = ["| | Size | Against raw 24-bit |", "|---|---:|---:|"]
+    table += [f"| {what} | {size} | {ratio} |" for what, size, ratio in rows]
     with st.container(border=True):
         st.subheader("What the compression saves")
-        st.markdown(
-            f"""
-| | Size | Against raw 24-bit |
-|---|---:|---:|
-| **Raw 24-bit RGB**: 24 bits × {report.pixels:,} pixels | {report.bits_original:,} bits = {human_bytes(raw_bytes)} | 1.00× |
-| **Palette + indices** (the exercise): 24 × {report.colors} + {report.pixels:,} × ⌈log₂ {report.colors}⌉ = {report.bits_palette:,} + {report.bits_indices:,} | {report.bits_compressed:,} bits = {human_bytes(report.bits_compressed / 8)} | **{report.ratio:.3f}×** |
-| **Indexed PNG** ({analysis.png[24]}-bit indices, zlib-compressed) | {png_bytes:,} bytes = {human_bytes(png_bytes)} | {raw_bytes / png_bytes:.2f}× |
-| **Your file** ({analysis.input_format}) | {analysis.input_bytes:,} bytes = {human_bytes(analysis.input_bytes)} | {raw_bytes / analysis.input_bytes:.2f}× |
-"""
-        )
+        st.markdown("\n".join(table))
         st.caption(
             f"Ratio = 24·H·W / (24·K + H·W·⌈log₂ K⌉) with H·W = {report.pixels:,} and "
             f"K = {report.colors} colours used. The PNG also compresses the indices with zlib; "

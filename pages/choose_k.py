@@ -50,5 +50,6 @@ if sweep_key in requested:
     )
 else:
     st.caption(
-        "Each K is a full run on every pixel; on a 12-megapixel photo the sweep takes a few seconds."
+        "Each K is a full run on every pixel; "
+        "on a 12-megapixel photo the whole sweep takes a few seconds."
     )

@@ -35,7 +35,8 @@ st.latex(
 )
 st.markdown(
     f"Divided by the {m:,} pixels, that is the mean squared error: "
-    f"MSE = {result.mse:,.1f}, so PSNR = 10·log₁₀(255² / (MSE / 3)) = {views.format_psnr(result.psnr)}."
+    f"MSE = {result.mse:,.1f}, so PSNR = 10·log₁₀(255² / (MSE / 3)) = "
+    f"{views.format_psnr(result.psnr)}."
 )
 st.header("3. Two steps, repeated")
 left, right = st.columns(2)
@@ -69,18 +70,16 @@ st.markdown(
     "sidebar and compare the curves on the **Convergence** page."
 )
 st.header("5. What the compression saves")
-bits = report.bits_per_index
+bits, colors = report.bits_per_index, report.colors
+original, compressed = tex(report.bits_original), tex(report.bits_compressed)
+st.latex(rf"\underbrace{{24 \times {tex(m)}}}_{{\text{{24-bit RGB}}}} = {original}\ \text{{bits}}")
 st.latex(
-    rf"\underbrace{{24 \times {tex(m)}}}_{{\text{{24-bit RGB}}}} = {tex(report.bits_original)}\ \text{{bits}}"
+    rf"\underbrace{{24 \times {colors}}}_{{\text{{palette}}}} + "
+    rf"\underbrace{{{tex(m)} \times \lceil \log_2 {colors} \rceil}}"
+    rf"_{{\text{{{bits} bits a pixel}}}}"
+    rf" = {tex(report.bits_palette)} + {tex(report.bits_indices)} = {compressed}\ \text{{bits}}"
 )
-st.latex(
-    rf"\underbrace{{24 \times {report.colors}}}_{{\text{{palette}}}} + "
-    rf"\underbrace{{{tex(m)} \times \lceil \log_2 {report.colors} \rceil}}_{{\text{{{bits} bits a pixel}}}}"
-    rf" = {tex(report.bits_palette)} + {tex(report.bits_indices)} = {tex(report.bits_compressed)}\ \text{{bits}}"
-)
-st.latex(
-    rf"\text{{ratio}} = \frac{{{tex(report.bits_original)}}}{{{tex(report.bits_compressed)}}} = {report.ratio:.3f}"
-)
+st.latex(rf"\text{{ratio}} = \frac{{{original}}}{{{compressed}}} = {report.ratio:.3f}")
 st.markdown(
     f"The exercise's 128×128 image at K = 16 gives 393,216 / 65,920 = 5.965. A real indexed "
     f"PNG also zlib-compresses the indices: this one is {views.human_bytes(len(analysis.png))}."
