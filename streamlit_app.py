@@ -6,14 +6,14 @@ sidebar and the one cached computation, then the chosen page.
 
 import streamlit as st
 
-from dashboard import session
+from dashboard import session, url_state, views
 from dashboard.sidebar import render_sidebar
 
 st.set_page_config(
     page_title="K-Means image compression",
     page_icon=":material/palette:",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="collapsed" if url_state.presenting_from_url() else "expanded",
 )
 
 pages = [
@@ -25,6 +25,10 @@ pages = [
 ]
 page = st.navigation(pages)
 session.return_to_requested_page(pages)
-source, settings = render_sidebar()
+url_state.load_into_session()
+source, settings, presenting = render_sidebar()
+url_state.save_from_session(source, settings, presenting)
+if presenting:
+    views.apply_presentation_style()
 session.compute(source, settings)
 page.run()

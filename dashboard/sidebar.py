@@ -7,6 +7,7 @@ import streamlit as st
 from kmeans_core import MAX_K
 
 from .analysis import PIXEL_LIMIT
+from .keys import Keys
 from .samples import DEFAULT_SAMPLE, SAMPLES, SAMPLES_BY_KEY
 from .settings import (
     DEFAULT_K,
@@ -19,23 +20,22 @@ from .settings import (
 )
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "gif"]
+_DEFAULTS = {
+    Keys.sample: DEFAULT_SAMPLE.key,
+    Keys.k: DEFAULT_K,
+    Keys.init: "k-means++",
+    Keys.space: "rgb",
+    Keys.seed: 0,
+    Keys.n_init: 1,
+    Keys.max_iter: 300,
+    Keys.present: False,
+}
 
 
-class Keys:
-    """Session-state keys of the sidebar widgets."""
-
-    upload = "upload"
-    sample = "sample"
-    k = "k"
-    init = "init"
-    space = "space"
-    seed = "seed"
-    n_init = "n_init"
-    max_iter = "max_iter"
-
-
-def render_sidebar() -> tuple[Source, Settings]:
-    """Draw the controls; return the chosen image and settings."""
+def render_sidebar() -> tuple[Source, Settings, bool]:
+    """Draw the controls; return the chosen image, the settings and presentation mode."""
+    for key, value in _DEFAULTS.items():  # defaults via session state: the URL may set them
+        st.session_state.setdefault(key, value)
     with st.sidebar:
         st.subheader("Image")
         uploaded = st.file_uploader(
@@ -49,17 +49,13 @@ def render_sidebar() -> tuple[Source, Settings]:
             [sample.key for sample in SAMPLES],
             format_func=lambda key: SAMPLES_BY_KEY[key].title,
             key=Keys.sample,
-            index=SAMPLES.index(DEFAULT_SAMPLE),
             disabled=uploaded is not None,
             help="Remove the uploaded file (×) to use a sample again.",
         )
         st.subheader("K-Means")
-        k = st.slider("K: colours in the palette", 1, MAX_K, DEFAULT_K, key=Keys.k)
+        k = st.slider("K: colours in the palette", 1, MAX_K, key=Keys.k)
         init = st.radio(
-            "Starting centroids",
-            list(INIT_LABELS),
-            format_func=INIT_LABELS.get,
-            key=Keys.init,
+            "Starting centroids", list(INIT_LABELS), format_func=INIT_LABELS.get, key=Keys.init
         )
         space = st.radio(
             "Colour space",
@@ -67,21 +63,28 @@ def render_sidebar() -> tuple[Source, Settings]:
             format_func=SPACE_LABELS.get,
             key=Keys.space,
             horizontal=True,
-            help="CIE L*a*b* measures distance the way eyes see difference.",
+            help="CIE L*a*b* measures distance the way eyes see difference: see How it works.",
         )
         with st.expander("More settings"):
-            seed = st.number_input("Random seed", 0, 2**31 - 1, 0, key=Keys.seed)
+            seed = st.number_input("Random seed", 0, 2**31 - 1, key=Keys.seed)
             n_init = st.number_input(
-                "Restarts (the lowest WCSS is kept)", 1, MAX_RESTARTS, 1, key=Keys.n_init
+                "Restarts (the lowest WCSS is kept)", 1, MAX_RESTARTS, key=Keys.n_init
             )
             max_iter = st.number_input(
-                "Maximum iterations per restart", 1, MAX_ITERATIONS, 300, key=Keys.max_iter
+                "Maximum iterations per restart", 1, MAX_ITERATIONS, key=Keys.max_iter
             )
+        st.divider()
+        present = st.toggle(
+            "Presentation mode",
+            key=Keys.present,
+            help="Large type for a projector. The address bar then holds a link that "
+            "reopens this sample, these settings and this page.",
+        )
     settings = Settings(int(k), init, space, int(seed), int(n_init), int(max_iter))
     if uploaded is not None:
-        return Source(uploaded.name, uploaded.getvalue(), is_sample=False), settings
+        return Source(uploaded.name, uploaded.getvalue(), is_sample=False), settings, present
     sample = SAMPLES_BY_KEY[sample_key]
-    source = Source(sample.title, sample.read(), is_sample=True, credit=sample.credit)
     with st.sidebar:
         st.caption(f"Sample photo: {sample.title} — {sample.credit}.")
-    return source, settings
+    source = Source(sample.title, sample.read(), is_sample=True, credit=sample.credit)
+    return source, settings, present

@@ -11,7 +11,53 @@ import streamlit as st
 from kmeans_core import hex_color, palette_to_gpl, palette_to_json
 
 from .analysis import Analysis
+from .keys import Keys
 from .settings import INIT_LABELS, SPACE_LABELS, Settings
+
+_PRESENTATION_CSS = """<style>
+/* Presentation mode: everything larger, for the back row of a lecture hall. */
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li,
+[data-testid="stMain"] td, [data-testid="stMain"] th,
+[data-testid="stMain"] [data-testid="stWidgetLabel"] p {font-size: 1.35rem !important;}
+[data-testid="stMain"] h1 {font-size: 3.4rem !important;}
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 {font-size: 2.2rem !important;}
+[data-testid="stMain"] [data-testid="stMetricValue"],
+[data-testid="stMain"] [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p
+  {font-size: 3.2rem !important;}
+[data-testid="stMain"] [data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"] p
+  {font-size: 1.15rem !important;}
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p
+  {font-size: 1.2rem !important;}
+.katex {font-size: 1.5em !important;}
+.palette .hex {font-size: 1.3rem !important;}
+.palette .share {font-size: 1.15rem !important;}
+</style>"""
+CHART_FONT = {False: 16, True: 22}  # presentation mode off / on
+
+
+def presenting() -> bool:
+    """True in presentation mode."""
+    return bool(st.session_state.get(Keys.present))
+
+
+def plotly_chart(figure, key: str) -> None:
+    """Draw a Plotly figure full width, its type sized for presentation mode or not."""
+    size = CHART_FONT[presenting()]
+    figure.update_layout(font_size=size, hoverlabel_font_size=size)
+    axis_fonts = dict(tickfont_size=size - 2, title_font_size=size)
+    if figure.layout.scene is not None and figure.data and figure.data[0].type == "scatter3d":
+        figure.update_scenes(xaxis=axis_fonts, yaxis=axis_fonts, zaxis=axis_fonts)
+    else:
+        figure.update_xaxes(**axis_fonts)
+        figure.update_yaxes(**axis_fonts)
+        figure.update_annotations(font_size=size)
+    st.plotly_chart(figure, width="stretch", key=key)
+
+
+def apply_presentation_style() -> None:
+    """Large type for a projector (the sidebar collapses with its own « button)."""
+    st.markdown(_PRESENTATION_CSS, unsafe_allow_html=True)
 
 
 def human_bytes(n: float) -> str:
@@ -39,6 +85,15 @@ def page_header(title: str, analysis: Analysis, settings: Settings) -> None:
         f"**{analysis.name}** · {size} pixels · K = {settings.k} · "
         f"{INIT_LABELS[settings.init]} · {SPACE_LABELS[settings.space]} · seed {settings.seed}"
     )
+    if analysis.reduced:
+        w, h = analysis.original_size
+        st.info(
+            f"This {w:,}×{h:,} photo ({w * h / 1e6:.0f} megapixels) was reduced to "
+            f"{result.width:,}×{result.height:,} ({result.pixels / 1e6:.0f} megapixels) before "
+            "clustering, to fit the server's memory; the downloads are at that size. "
+            "The command line (`python -m kmeans_core`) works at full size.",
+            icon=":material/photo_size_select_large:",
+        )
 
 
 def stat(column, label: str, value: str, note: str | None = None, help: str | None = None) -> None:
@@ -58,7 +113,7 @@ def summary_metrics(analysis: Analysis) -> None:
         human_bytes(len(analysis.png)),
         f"upload {human_bytes(analysis.input_bytes)}",
     )
-    stat(columns[3], "MSE", f"{result.mse:,.1f}", "squared error per pixel, R+G+B")
+    stat(columns[3], "MSE", f"{result.mse:,.1f}", "per pixel, R+G+B")
     stat(columns[4], "PSNR", format_psnr(result.psnr), f"{result.iterations} iterations")
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+
+from .png import write_indexed_png
 
 PNG_COMPRESS_LEVEL = 6  # zlib's default: the usual size/speed trade-off
 
@@ -27,14 +27,7 @@ def encode_indexed_png(
         remap = np.zeros(len(palette), dtype=np.uint8)
         remap[used] = np.arange(len(used))
         labels, palette = remap[labels], palette[used]
-    height, width = labels.shape
-    image = Image.frombytes(
-        "P", (width, height), np.ascontiguousarray(labels, dtype=np.uint8).tobytes()
-    )
-    image.putpalette(palette.tobytes(), rawmode="RGB")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=compress_level)
-    return buffer.getvalue()
+    return write_indexed_png(palette, labels, compress_level)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ if sweep_key in requested:
     figure = figures.k_sweep(
         ks, [r.wcss for r in rows], [r.psnr for r in rows], [r.ratio for r in rows], settings.k
     )
-    st.plotly_chart(figure, width="stretch", key="k_sweep")
+    views.plotly_chart(figure, key="k_sweep")
     knee = figures.elbow(ks, [r.wcss for r in rows])
     st.markdown(
         f"★ **Elbow at K = {knee}**: past it, each doubling of K buys less. "

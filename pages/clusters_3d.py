@@ -22,4 +22,4 @@ right.caption(
 figure = figures.cluster_scatter(
     analysis.sample_rgb, analysis.sample_labels, result.palette, color_by or "cluster"
 )
-st.plotly_chart(figure, width="stretch", key="clusters_3d")
+views.plotly_chart(figure, key="clusters_3d")

@@ -17,11 +17,7 @@ views.stat(columns[2], "Iterations", f"{result.iterations}", state)
 views.stat(columns[3], "Restarts", f"{result.n_init}", f"kept restart {result.best_run + 1}")
 log_y = st.toggle("Logarithmic WCSS axis", key="log_wcss")
 histories = [run.wcss_history for run in result.runs]
-st.plotly_chart(
-    figures.wcss_curves(histories, result.best_run, result.phases, log_y),
-    width="stretch",
-    key="wcss",
-)
+views.plotly_chart(figures.wcss_curves(histories, result.best_run, result.phases, log_y), "wcss")
 if len(result.phases) > 1:
     st.caption(
         "This image has many colours, so the first iterations run on colour grids "

@@ -1,0 +1,99 @@
+"""Settings in the URL, so that a link reopens the same sample, K and page.
+
+The page is the URL's path (Streamlit's navigation); the rest are query parameters, written
+after every run and read once, when a session starts. Uploaded images cannot travel in a
+link: a link made while an upload is shown names no sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from kmeans_core import MAX_K
+
+from .keys import Keys
+from .samples import SAMPLES_BY_KEY
+from .settings import (
+    DEFAULT_K,
+    INIT_LABELS,
+    MAX_ITERATIONS,
+    MAX_RESTARTS,
+    SPACE_LABELS,
+    Settings,
+    Source,
+)
+
+_LOADED = "url_state_loaded"
+
+
+def _int_in(low: int, high: int) -> Callable[[str], int | None]:
+    def parse(text: str) -> int | None:
+        try:
+            value = int(text)
+        except ValueError:
+            return None
+        return value if low <= value <= high else None
+
+    return parse
+
+
+def _one_of(choices) -> Callable[[str], str | None]:
+    return lambda text: text if text in choices else None
+
+
+# query parameter -> (session key, parser: text -> value or None when invalid, default)
+PARAMETERS: dict[str, tuple[str, Callable[[str], object], object]] = {
+    "sample": (Keys.sample, _one_of(SAMPLES_BY_KEY), None),
+    "k": (Keys.k, _int_in(1, MAX_K), DEFAULT_K),
+    "init": (Keys.init, _one_of(INIT_LABELS), "k-means++"),
+    "space": (Keys.space, _one_of(SPACE_LABELS), "rgb"),
+    "seed": (Keys.seed, _int_in(0, 2**31 - 1), 0),
+    "restarts": (Keys.n_init, _int_in(1, MAX_RESTARTS), 1),
+    "max_iter": (Keys.max_iter, _int_in(1, MAX_ITERATIONS), 300),
+    "present": (Keys.present, lambda text: text == "1" or None, False),
+}
+
+
+def load_into_session() -> None:
+    """Once per session, before the widgets exist: put valid URL values into their keys.
+
+    Invalid values are ignored, so a mistyped link still opens the app.
+    """
+    if st.session_state.get(_LOADED):
+        return
+    st.session_state[_LOADED] = True
+    for name, (key, parse, _default) in PARAMETERS.items():
+        text = st.query_params.get(name)
+        value = parse(text) if text is not None else None
+        if value is not None:
+            st.session_state[key] = value
+
+
+def save_from_session(source: Source, settings: Settings, present: bool) -> None:
+    """Write the current choices into the URL, leaving out the defaults."""
+    values = {
+        "sample": st.session_state.get(Keys.sample) if source.is_sample else None,
+        "k": settings.k,
+        "init": settings.init,
+        "space": settings.space,
+        "seed": settings.seed,
+        "restarts": settings.n_init,
+        "max_iter": settings.max_iter,
+        "present": present,
+    }
+    for name, value in values.items():
+        default = PARAMETERS[name][2]
+        if value is None or value == default:
+            if name in st.query_params:
+                del st.query_params[name]
+            continue
+        wanted = "1" if value is True else str(value)
+        if st.query_params.get(name) != wanted:
+            st.query_params[name] = wanted
+
+
+def presenting_from_url() -> bool:
+    """True when the link asks for presentation mode (read before the page config)."""
+    return st.query_params.get("present") == "1"
