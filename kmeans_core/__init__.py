@@ -20,8 +20,10 @@ from .errors import ImageError
 from .kmeans import compute_centroids, find_closest_centroids, kmeans_init_centroids, run_kmeans
 from .lloyd import weighted_lloyd
 from .loading import DEFAULT_MAX_PIXELS, load_image
-from .metrics import mse, psnr, psnr_from_mse
+from .metrics import mean_delta_e, mse, psnr, psnr_from_mse
+from .pillow_quantizers import pillow_methods, pillow_quantize
 from .quantization import MAX_K, Quantization, RunSummary, quantize
+from .remap import assign_to_palette, dither_to_palette
 from .seeding import INITS
 
 __all__ = [
@@ -33,16 +35,21 @@ __all__ = [
     "ImageError",
     "Quantization",
     "RunSummary",
+    "assign_to_palette",
     "compute_centroids",
+    "dither_to_palette",
     "encode_indexed_png",
     "find_closest_centroids",
     "hex_color",
     "kmeans_init_centroids",
     "lab_to_rgb",
     "load_image",
+    "mean_delta_e",
     "mse",
     "palette_to_gpl",
     "palette_to_json",
+    "pillow_methods",
+    "pillow_quantize",
     "psnr",
     "psnr_from_mse",
     "quantize",

@@ -13,11 +13,13 @@ import sys
 import time
 from pathlib import Path
 
+from . import metrics
 from .colorspace import SPACES
 from .encoding import CompressionReport, encode_indexed_png, hex_color
 from .errors import ImageError
 from .loading import DEFAULT_MAX_PIXELS, load_image
 from .quantization import DEFAULT_MAX_ITER, DEFAULT_TOL, MAX_K, quantize
+from .remap import dither_to_palette
 from .seeding import INITS
 
 EXIT_USAGE = 2
@@ -48,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--space", choices=SPACES, default="rgb", help="colour space to cluster in")
     parser.add_argument(
         "--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="refuse larger images"
+    )
+    parser.add_argument(
+        "--dither", action="store_true", help="Floyd–Steinberg dithering with the K-Means palette"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     return parser
@@ -122,15 +127,21 @@ def run(args: argparse.Namespace) -> dict:
         seed=args.seed,
         space=args.space,
     )
+    labels, squared_error = result.labels, result.squared_error
+    if args.dither:
+        labels = dither_to_palette(image, result.palette)
+        squared_error = metrics.squared_error(image, result.palette[labels])
     del image
     quantized = time.perf_counter()
-    png = encode_indexed_png(result.palette, result.labels)
+    png = encode_indexed_png(result.palette, labels)
     try:
         args.output.write_bytes(png)
     except OSError as exc:
         raise ValueError(f"cannot write {args.output} ({exc.strerror}); check the folder") from None
     finished = time.perf_counter()
     arithmetic = CompressionReport(result.width, result.height, result.colors_used)
+    mse = squared_error / result.pixels
+    psnr = metrics.psnr_from_mse(mse)
     return {
         "input": str(args.input),
         "output": str(args.output),
@@ -148,8 +159,9 @@ def run(args: argparse.Namespace) -> dict:
         "converged": result.converged,
         "wcss": result.wcss,
         "wcss_history": list(result.wcss_history),
-        "mse": result.mse,
-        "psnr": None if math.isinf(result.psnr) else result.psnr,
+        "dither": args.dither,
+        "mse": mse,
+        "psnr": None if math.isinf(psnr) else psnr,
         "bits_original": arithmetic.bits_original,
         "bits_compressed": arithmetic.bits_compressed,
         "ratio": arithmetic.ratio,

@@ -107,9 +107,14 @@ def _check_size(size: tuple[int, int], max_pixels: int) -> None:
         raise ImageError(f"The image has no pixels ({width}×{height}); choose another file.")
     if width * height > max_pixels:
         raise ImageError(
-            f"The image is {width}×{height} = {width * height / 1e6:.1f} megapixels, over the "
-            f"limit of {max_pixels / 1e6:g} megapixels; downscale it and try again."
+            f"The image is {width}×{height} = {_pixels(width * height)}, over the limit of "
+            f"{_pixels(max_pixels)}; downscale it and try again."
         )
+
+
+def _pixels(count: int) -> str:
+    """'144.0 megapixels' for large counts, '10,000 pixels' for small ones."""
+    return f"{count / 1e6:,.1f} megapixels" if count >= 1_000_000 else f"{count:,} pixels"
 
 
 def _apply_orientation(image: Image.Image) -> Image.Image:

@@ -341,6 +341,9 @@ def _validate(
         raise ValueError("image must be an (H, W, 3) uint8 RGB array")
     if image.shape[0] == 0 or image.shape[1] == 0:
         raise ValueError("image has no pixels")
+    whole = (int, np.integer)
+    if not all(isinstance(v, whole) and not isinstance(v, bool) for v in (k, n_init, max_iter)):
+        raise ValueError("K, n_init and max_iter must be whole numbers")
     if not 1 <= k <= MAX_K:
         raise ValueError(f"K must be between 1 and {MAX_K}, got {k}")
     if init not in INITS:

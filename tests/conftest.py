@@ -1,4 +1,4 @@
-"""Shared fixtures: the bundled sample photos."""
+"""Shared fixtures: the bundled sample photos, and damaged or hostile files built from them."""
 
 from __future__ import annotations
 
@@ -6,10 +6,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 from PIL import Image
 
+from tests import filebytes
+
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples"
+SAMPLES = filebytes.SAMPLES
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own tmp_path setup
+def pytest_configure(config):
+    """Hypothesis caches what it learns in ./.hypothesis; keep that in pytest's temporary
+    directory instead of the repository (it is written while tests are collected)."""
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is not None:
+        set_hypothesis_home_dir(factory.getbasetemp() / "hypothesis")
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +34,57 @@ def coffee() -> np.ndarray:
 def small_photo(coffee: np.ndarray) -> np.ndarray:
     """A 150×100 crop-and-subsample of a real photo: quick to cluster on every pixel."""
     return np.ascontiguousarray(coffee[::4, ::4])
+
+
+@pytest.fixture(scope="session")
+def noisy_coffee(coffee: np.ndarray) -> np.ndarray:
+    """The coffee photo plus mild noise (±3 a channel): well over 20,000 distinct colours,
+    so quantize() warm-starts on colour grids."""
+    noise = np.random.default_rng(2024).integers(-3, 4, coffee.shape)
+    return np.clip(coffee.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def coffee_png() -> bytes:
+    return (SAMPLES / "coffee.png").read_bytes()
+
+
+@pytest.fixture(scope="session")
+def rocket_jpeg() -> bytes:
+    return (SAMPLES / "rocket.jpg").read_bytes()
+
+
+BAD_INPUT_KINDS = (
+    "empty",
+    "truncated JPEG",
+    "truncated PNG",
+    "corrupt PNG",
+    "random bytes",
+    "text",
+    "PDF",
+    "decompression bomb",
+)
+
+
+@pytest.fixture(scope="session")
+def bad_inputs(coffee_png: bytes, rocket_jpeg: bytes) -> dict[str, bytes]:
+    """Every kind of unusable input, as real bytes made from the sample files."""
+    assert rocket_jpeg.startswith(b"\xff\xd8") and coffee_png.startswith(filebytes.SIGNATURE)
+    inputs = {
+        "empty": b"",
+        "truncated JPEG": rocket_jpeg[: len(rocket_jpeg) // 2],
+        "truncated PNG": coffee_png[: len(coffee_png) // 2],
+        "corrupt PNG": filebytes.corrupt_idat(coffee_png),
+        "random bytes": np.random.default_rng(7).bytes(20_000),
+        "text": b"Dear colleague,\nplease find the photo attached.\n",
+        "PDF": filebytes.MINIMAL_PDF,
+        "decompression bomb": filebytes.decompression_bomb(30_000, 30_000),
+    }
+    assert tuple(inputs) == BAD_INPUT_KINDS
+    return inputs
+
+
+@pytest.fixture(params=BAD_INPUT_KINDS)
+def bad_input(request, bad_inputs: dict[str, bytes]) -> tuple[str, bytes]:
+    """Each unusable input in turn, as (name, bytes)."""
+    return request.param, bad_inputs[request.param]

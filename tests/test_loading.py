@@ -1,0 +1,331 @@
+"""load_image: every bad input is one clear ImageError; every good one becomes 8-bit RGB."""
+
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from kmeans_core import ImageError, load_image
+from tests import filebytes
+
+# "<what is wrong>; <what to do>." in one line
+ADVICE = re.compile(r"^[A-Z/][^\n\r]*; (choose|check|re-export|downscale|name) [^\n\r;]*\.$")
+ORIENTATION = 0x0112
+
+
+def encode(image, format, **options):
+    buffer = io.BytesIO()
+    image.save(buffer, format=format, **options)
+    return buffer.getvalue()
+
+
+def assert_one_line_advice(error):
+    message = str(error)
+    assert isinstance(error, ImageError) and isinstance(error, ValueError)
+    assert "\n" not in message and "Traceback" not in message
+    assert ADVICE.match(message), message
+
+
+def refused(source, **options):
+    with pytest.raises(ImageError) as caught:
+        load_image(source, **options)
+    assert_one_line_advice(caught.value)
+    return str(caught.value)
+
+
+def colourful(height=6, width=9, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+def test_bad_bytes_raise_image_error(bad_input):
+    _, data = bad_input
+    refused(data)
+
+
+def test_bad_files_raise_image_error(bad_input, tmp_path):
+    name, data = bad_input
+    path = tmp_path / ("photo.jpg" if "JPEG" in name else "photo.png")
+    path.write_bytes(data)
+    assert refused(path) == refused(data)
+    assert refused(str(path)) == refused(data)
+
+
+def test_bad_input_messages_say_what_is_wrong(bad_inputs):
+    assert "empty" in refused(bad_inputs["empty"])
+    assert "damaged" in refused(bad_inputs["truncated JPEG"])
+    assert "damaged" in refused(bad_inputs["truncated PNG"])
+    assert "damaged" in refused(bad_inputs["corrupt PNG"])
+    for kind in ("random bytes", "text", "PDF"):
+        assert "not an image" in refused(bad_inputs[kind])
+    assert "too large" in refused(bad_inputs["decompression bomb"])
+
+
+@pytest.mark.parametrize("name", ["document.pdf", "photo.png", "photo.jpg", "photo"])
+def test_a_pdf_is_refused_whatever_its_name(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(filebytes.MINIMAL_PDF)
+    assert "not an image" in refused(path)
+
+
+def test_bomb_header_is_refused_before_decoding():
+    """Its IHDR claims 30000×30000; the data could not fill even one row."""
+    bomb = filebytes.decompression_bomb(30_000, 30_000)
+    assert len(bomb) < 100
+    assert "900 megapixels" in refused(bomb)
+    assert "8000×8000" in refused(filebytes.decompression_bomb(8_000, 8_000))  # over 50 MP
+
+
+def stated_sizes(message):
+    """The image size and the limit a message states, in pixels."""
+    found = re.search(
+        r"= ([\d,.]+) (mega)?pixels, over the limit of ([\d,.]+) (mega)?pixels", message
+    )
+    assert found, message
+    scale = [1e6 if unit else 1 for unit in (found[2], found[4])]
+    return float(found[1].replace(",", "")) * scale[0], float(found[3].replace(",", "")) * scale[1]
+
+
+def test_image_over_the_pixel_limit(tmp_path):
+    data = encode(Image.new("RGB", (100, 100), (1, 2, 3)), "PNG")
+    message = refused(data, max_pixels=1000)
+    assert "100×100" in message
+    size, limit = stated_sizes(message)
+    assert size == 10_000 and limit == 1000, message
+    assert "100×100" in refused(data, max_pixels=9_999)
+    assert load_image(data, max_pixels=10_000).shape == (100, 100, 3)
+
+
+def test_missing_path(tmp_path):
+    missing = tmp_path / "nowhere" / "photo.png"
+    message = refused(missing)
+    assert "no file" in message and str(missing) in message
+    assert refused(str(missing)) == message
+
+
+def test_directory(tmp_path):
+    assert "folder" in refused(tmp_path)
+
+
+# --- conversions ---------------------------------------------------------------------------
+
+
+def test_result_is_contiguous_uint8_rgb(coffee_png):
+    image = load_image(coffee_png)
+    assert image.dtype == np.uint8 and image.shape == (400, 600, 3)
+    assert image.flags.c_contiguous
+
+
+def test_grey_l():
+    grey = np.array([[0, 1, 128], [200, 254, 255]], dtype=np.uint8)
+    loaded = load_image(encode(Image.fromarray(grey, "L"), "PNG"))
+    np.testing.assert_array_equal(loaded, np.repeat(grey[:, :, None], 3, axis=2))
+
+
+def test_one_bit():
+    bits = np.array([[0, 255, 0], [255, 255, 0]], dtype=np.uint8)
+    image = Image.fromarray(bits, "L").convert("1")
+    assert image.mode == "1"
+    loaded = load_image(encode(image, "PNG"))
+    np.testing.assert_array_equal(loaded, np.repeat(bits[:, :, None], 3, axis=2))
+
+
+def palette_image(indexes, colours):
+    image = Image.fromarray(np.asarray(indexes, dtype=np.uint8), "P")
+    image.putpalette(np.asarray(colours, dtype=np.uint8).tobytes())
+    return image
+
+
+def test_palette_png():
+    colours = np.array([[255, 0, 0], [0, 128, 255], [7, 8, 9]], dtype=np.uint8)
+    indexes = np.array([[0, 1, 2], [2, 1, 0]])
+    data = encode(palette_image(indexes, colours), "PNG")
+    assert Image.open(io.BytesIO(data)).mode == "P"
+    np.testing.assert_array_equal(load_image(data), colours[indexes])
+
+
+def test_palette_gif_with_a_transparent_entry_is_composited_over_white():
+    colours = np.array([[255, 0, 0], [0, 0, 255], [10, 200, 30]], dtype=np.uint8)
+    indexes = np.array([[0, 1], [2, 0]])
+    data = encode(palette_image(indexes, colours), "GIF", transparency=0)
+    opened = Image.open(io.BytesIO(data))
+    assert opened.mode == "P" and opened.info["transparency"] == 0
+    expected = colours[indexes]
+    expected[indexes == 0] = 255
+    np.testing.assert_array_equal(load_image(data), expected)
+
+
+def test_palette_png_with_partial_alpha():
+    colours = np.array([[255, 0, 0], [0, 0, 255]], dtype=np.uint8)
+    data = encode(palette_image([[0, 1]], colours), "PNG", transparency=bytes([128, 255]))
+    np.testing.assert_array_equal(load_image(data), [[[255, 127, 127], [0, 0, 255]]])
+
+
+def over_white(colour, alpha):
+    """colour·a + 255·(1 - a), a = alpha/255, rounded (255 is odd: never a tie)."""
+    return round((colour * alpha + 255 * (255 - alpha)) / 255)
+
+
+def test_rgba_is_composited_over_white():
+    pixels = np.array(
+        [
+            [[255, 0, 0, 0], [255, 0, 0, 128], [10, 20, 30, 255]],
+            [[0, 0, 255, 64], [9, 9, 9, 1], [200, 100, 0, 254]],
+        ],
+        dtype=np.uint8,
+    )
+    loaded = load_image(encode(Image.fromarray(pixels, "RGBA"), "PNG"))
+    assert loaded[0, 0].tolist() == [255, 255, 255]  # fully transparent: white
+    assert loaded[0, 1].tolist() == [255, 127, 127]  # half-transparent red: pink
+    assert loaded[0, 2].tolist() == [10, 20, 30]  # opaque: unchanged
+    expected = [[[over_white(int(c), int(p[3])) for c in p[:3]] for p in row] for row in pixels]
+    np.testing.assert_array_equal(loaded, expected)
+
+
+def test_grey_with_alpha_is_composited_over_white():
+    pixels = np.array([[[0, 0], [100, 128], [50, 255]]], dtype=np.uint8)
+    loaded = load_image(encode(Image.fromarray(pixels, "LA"), "PNG"))
+    grey = [255, over_white(100, 128), 50]
+    assert grey[1] == 177
+    np.testing.assert_array_equal(loaded, [[[g, g, g] for g in grey]])
+
+
+@pytest.mark.parametrize(
+    ("cmyk", "rgb"),
+    [
+        ((0, 0, 0, 0), (255, 255, 255)),
+        ((0, 255, 255, 0), (255, 0, 0)),
+        ((255, 0, 255, 0), (0, 255, 0)),
+        ((0, 0, 0, 255), (0, 0, 0)),
+    ],
+)
+def test_cmyk_jpeg(cmyk, rgb):
+    data = encode(Image.new("CMYK", (16, 16), cmyk), "JPEG", quality=95)
+    assert Image.open(io.BytesIO(data)).mode == "CMYK"
+    loaded = load_image(data)
+    assert loaded.shape == (16, 16, 3)
+    assert np.abs(loaded.astype(int) - rgb).max() <= 6
+
+
+GREY_16 = np.array([[0, 10_000, 65_535], [257 * 128, 128, 129]])
+
+
+def test_sixteen_bit_grey_png_by_pillow():
+    data = encode(Image.fromarray(GREY_16.astype(np.uint16)), "PNG")
+    assert data[24] == 16  # bit depth in IHDR
+    assert Image.open(io.BytesIO(data)).mode == "I;16"
+    loaded = load_image(data)
+    assert loaded[0, 1].tolist() == [39, 39, 39]  # round(10000 / 257), not clipped to 255
+    expected = np.rint(GREY_16 / 257).astype(np.uint8)  # 128 -> 0, 129 -> 1
+    np.testing.assert_array_equal(loaded, np.repeat(expected[:, :, None], 3, axis=2))
+
+
+def test_sixteen_bit_grey_png_by_hand():
+    loaded = load_image(filebytes.png_16bit(GREY_16))
+    np.testing.assert_array_equal(loaded[:, :, 0], np.rint(GREY_16 / 257))
+    np.testing.assert_array_equal(loaded[:, :, 0], loaded[:, :, 2])
+
+
+def test_sixteen_bit_rgb_png():
+    exact = np.array([[[0, 257 * 7, 65_535], [257 * 128, 257 * 255, 257]]])
+    np.testing.assert_array_equal(load_image(filebytes.png_16bit(exact)), exact // 257)
+    values = np.random.default_rng(4).integers(0, 65_536, (5, 6, 3))
+    values[0, 0] = [10_000, 200, 65_280]
+    loaded = load_image(filebytes.png_16bit(values))
+    assert loaded.shape == (5, 6, 3)
+    # each channel within one level of value / 257 (Pillow keeps the high byte)
+    assert np.abs(loaded - values / 257).max() < 1
+
+
+def test_gif_gives_its_first_frame():
+    first = Image.new("RGB", (4, 3), (255, 0, 0))
+    second = Image.new("RGB", (4, 3), (0, 0, 255))
+    data = encode(first, "GIF", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(data)).n_frames == 2
+    loaded = load_image(data)
+    assert loaded.shape == (3, 4, 3)
+    assert np.all(loaded == [255, 0, 0])
+
+
+@pytest.mark.parametrize(
+    ("orientation", "turns"),
+    [(1, 0), (3, 2), (6, -1), (8, 1)],
+    ids=["upright", "upside down", "rotate 90 cw", "rotate 90 ccw"],
+)
+def test_exif_orientation_png(orientation, turns):
+    pixels = colourful(height=3, width=2)
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    data = encode(Image.fromarray(pixels), "PNG", exif=exif)
+    np.testing.assert_array_equal(load_image(data), np.rot90(pixels, turns))
+
+
+def test_exif_orientation_jpeg():
+    """A 2-wide, 3-tall JPEG (in 16-pixel blocks, so it survives compression) tagged
+    Orientation 6 is shown rotated 90° clockwise: 3 wide, 2 tall."""
+    blocks = np.array(
+        [[[255, 0, 0], [0, 255, 0]], [[0, 0, 255], [255, 255, 0]], [[0, 0, 0], [255, 255, 255]]],
+        dtype=np.uint8,
+    )
+    pixels = blocks.repeat(16, axis=0).repeat(16, axis=1)
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6
+    data = encode(Image.fromarray(pixels), "JPEG", quality=95, exif=exif)
+    assert Image.open(io.BytesIO(data)).size == (32, 48)
+    loaded = load_image(data)
+    assert loaded.shape == (32, 48, 3)
+    centres = loaded[8::16, 8::16].astype(int)
+    assert np.abs(centres - np.rot90(blocks, -1)).max() <= 12
+
+
+@pytest.mark.parametrize(
+    ("format", "options"),
+    [("PNG", {}), ("WEBP", {"lossless": True}), ("TIFF", {}), ("BMP", {})],
+)
+def test_lossless_formats_are_exact(format, options):
+    pixels = colourful(height=7, width=5)
+    data = encode(Image.fromarray(pixels), format, **options)
+    assert Image.open(io.BytesIO(data)).format == format
+    np.testing.assert_array_equal(load_image(data), pixels)
+
+
+def test_lossy_webp_and_jpeg_are_close():
+    pixels = np.full((32, 32, 3), (200, 60, 30), dtype=np.uint8)
+    for format in ("WEBP", "JPEG"):
+        loaded = load_image(encode(Image.fromarray(pixels), format, quality=95))
+        assert np.abs(loaded.astype(int) - pixels).max() <= 6
+
+
+@pytest.mark.parametrize(
+    ("name", "image", "options"),
+    [
+        ("photo.png", Image.fromarray(colourful()), {}),
+        ("photo.jpg", Image.fromarray(colourful()), {"quality": 90}),
+        ("photo.webp", Image.fromarray(colourful()), {"quality": 80}),
+        ("photo.tif", Image.fromarray(colourful()), {}),
+        ("photo.bmp", Image.fromarray(colourful()), {}),
+        ("photo.gif", Image.fromarray(colourful()).convert("P"), {}),
+        ("photo.png", Image.fromarray(colourful(), "RGB").convert("RGBA"), {}),
+    ],
+)
+def test_bytes_and_path_agree(tmp_path, name, image, options):
+    path = tmp_path / name
+    image.save(path, **options)
+    from_bytes = load_image(path.read_bytes())
+    np.testing.assert_array_equal(load_image(path), from_bytes)
+    np.testing.assert_array_equal(load_image(str(path)), from_bytes)
+    with open(path, "rb") as stream:
+        np.testing.assert_array_equal(load_image(stream), from_bytes)
+
+
+def test_samples_by_bytes_and_by_path_agree(coffee_png, rocket_jpeg):
+    np.testing.assert_array_equal(
+        load_image(filebytes.SAMPLES / "coffee.png"), load_image(coffee_png)
+    )
+    rocket = load_image(filebytes.SAMPLES / "rocket.jpg")
+    np.testing.assert_array_equal(rocket, load_image(rocket_jpeg))
+    assert rocket.shape == (427, 640, 3)
