@@ -21,6 +21,7 @@ pages = [
     st.Page("pages/clusters_3d.py", title="3-D clusters", icon=":material/view_in_ar:"),
     st.Page("pages/convergence.py", title="Convergence", icon=":material/trending_down:"),
     st.Page("pages/choose_k.py", title="Choose K", icon=":material/tune:"),
+    st.Page("pages/compare.py", title="Compare quantizers", icon=":material/leaderboard:"),
     st.Page("pages/how_it_works.py", title="How it works", icon=":material/school:"),
 ]
 page = st.navigation(pages)

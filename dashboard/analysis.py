@@ -110,7 +110,7 @@ def file_format(data: bytes) -> str:
         return "image"
 
 
-def _preview(image: np.ndarray, long_side: int = PREVIEW_LONG_SIDE) -> np.ndarray:
+def preview(image: np.ndarray, long_side: int = PREVIEW_LONG_SIDE) -> np.ndarray:
     height, width = image.shape[:2]
     scale = long_side / max(height, width)
     if scale >= 1:
@@ -125,7 +125,7 @@ def _centre_crop(image: np.ndarray, side: int = CROP_SIDE) -> np.ndarray:
     return np.ascontiguousarray(image[top : top + side, left : left + side])
 
 
-def _progress_bar() -> Progress:
+def progress_bar() -> Progress:
     """A progress bar in the page that the caller owns; created inside the cached function
     so that a cache hit replays nothing stale (see GUIDE fact 4)."""
     bar = st.empty()
@@ -139,7 +139,7 @@ def _progress_bar() -> Progress:
     return report
 
 
-def _run_in_slot(report: Progress, work: Callable[[], Quantization]) -> Quantization:
+def run_in_slot(report: Progress, work: Callable[[], Quantization]) -> Quantization:
     if not _COMPUTE_SLOT.acquire(blocking=False):
         report(0.0, "Waiting for another user's computation to finish…")
         _COMPUTE_SLOT.acquire()
@@ -152,7 +152,7 @@ def _run_in_slot(report: Progress, work: Callable[[], Quantization]) -> Quantiza
 @st.cache_data(max_entries=8, max_size="160MB", ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def analyse(data: bytes, name: str, settings: Settings) -> Analysis:
     """Decode, quantize and prepare every view of one image; cached per bytes and settings."""
-    report = _progress_bar()
+    report = progress_bar()
     report(0.01, "Decoding the image…")
     image, original_size = decode_for_app(data)
 
@@ -169,7 +169,7 @@ def analyse(data: bytes, name: str, settings: Settings) -> Analysis:
             progress=lambda f, m: report(0.05 + 0.85 * f, m),
         )
 
-    result = _run_in_slot(report, work)
+    result = run_in_slot(report, work)
     report(0.92, "Writing the indexed PNG…")
     png = encode_indexed_png(result.palette, result.labels)
     report(0.97, "Preparing the views…")
@@ -182,8 +182,8 @@ def analyse(data: bytes, name: str, settings: Settings) -> Analysis:
         original_size=original_size,
         result=result,
         png=png,
-        original_preview=_preview(image),
-        quantized_preview=_preview(quantized),
+        original_preview=preview(image),
+        quantized_preview=preview(quantized),
         original_crop=_centre_crop(image),
         quantized_crop=_centre_crop(quantized),
         sample_rgb=image.reshape(-1, 3)[sample],
@@ -199,7 +199,7 @@ def sweep_k(data: bytes, settings: Settings, ks: tuple[int, ...] = SWEEP_KS) -> 
 
     Call it with ``settings.without_k()`` so that changing K does not redo the sweep.
     """
-    report = _progress_bar()
+    report = progress_bar()
     report(0.0, "Decoding the image…")
     image, _ = decode_for_app(data)
     rows = []
@@ -222,7 +222,7 @@ def sweep_k(data: bytes, settings: Settings, ks: tuple[int, ...] = SWEEP_KS) -> 
                 progress=step,
             )
 
-        result = _run_in_slot(report, work)
+        result = run_in_slot(report, work)
         png = encode_indexed_png(result.palette, result.labels)
         report_k = CompressionReport(result.width, result.height, result.colors_used)
         rows.append(

@@ -38,13 +38,15 @@ def cluster_scatter(
     """
     figure = go.Figure()
     hover = "R %{x}<br>G %{y}<br>B %{z}<extra>%{fullData.name}</extra>"
+    opacity = 0.85 if centroid_paths is None else 0.18  # let the paths stand out
     if color_by == "original":
-        figure.add_trace(_points(sample_rgb, hex_colors(sample_rgb), "Pixels", hover))
+        figure.add_trace(_points(sample_rgb, hex_colors(sample_rgb), "Pixels", hover, opacity))
     else:
         for label in np.unique(sample_labels):
             members = sample_rgb[sample_labels == label]
-            name = f"Cluster {label + 1} · {hex_color(palette[label])}"
-            figure.add_trace(_points(members, hex_color(palette[label]), name, hover))
+            name = f"Cluster {int(label) + 1} · {hex_color(palette[label])}"  # uint8: 255 + 1
+            colour = hex_color(palette[label])
+            figure.add_trace(_points(members, colour, name, hover, opacity))
     if centroid_paths is not None and len(centroid_paths) > 1:
         figure.add_traces(_paths(centroid_paths))
     figure.add_traces(_centroid_markers(palette))
@@ -87,33 +89,36 @@ def _centroid_markers(palette: np.ndarray) -> list[go.Scatter3d]:
     ]
 
 
-def _points(rgb: np.ndarray, color: str | list[str], name: str, hover: str) -> go.Scatter3d:
+def _points(
+    rgb: np.ndarray, color: str | list[str], name: str, hover: str, opacity: float
+) -> go.Scatter3d:
     return go.Scatter3d(
         x=rgb[:, 0],
         y=rgb[:, 1],
         z=rgb[:, 2],
         mode="markers",
         name=name,
-        marker=dict(size=2.5, color=color, opacity=0.85),
+        marker=dict(size=2.5, color=color, opacity=opacity),
         hovertemplate=hover,
     )
 
 
 def _paths(centroid_paths: np.ndarray) -> list[go.Scatter3d]:
-    """One line per centroid through its positions, in its final colour, start marked."""
-    final = np.clip(np.rint(centroid_paths[-1]), 0, 255).astype(np.uint8)
+    """One dark line per centroid through its positions, a dot per iteration, start marked."""
     traces = []
-    for i, colour in enumerate(hex_colors(final)):
+    for i in range(centroid_paths.shape[1]):
         path = centroid_paths[:, i, :]
         traces.append(
             go.Scatter3d(
                 x=path[:, 0],
                 y=path[:, 1],
                 z=path[:, 2],
-                mode="lines",
-                line=dict(color=colour, width=6),
+                mode="lines+markers",
+                line=dict(color="#0f172a", width=5),
+                marker=dict(size=2.5, color="#0f172a"),
                 name=f"Path of centroid {i + 1}",
-                hoverinfo="skip",
+                hovertemplate=f"Centroid {i + 1}"
+                + "<br>R %{x:.0f} G %{y:.0f} B %{z:.0f}<extra></extra>",
             )
         )
     start = centroid_paths[0]
@@ -279,4 +284,102 @@ def k_sweep(
         font=FONT,
         showlegend=False,
     )
+    return figure
+
+
+INIT_COLOURS = {"random": "#ea580c", "k-means++": ACCENT}
+
+
+def starts_comparison(
+    inits: Sequence[str], histories: Sequence[Sequence[float]], log_y: bool = True
+) -> go.Figure:
+    """Random against k-means++: every run's WCSS curve (left) and final WCSS (right).
+
+    ``inits[i]`` names the start of run ``i`` ('random' or 'k-means++').
+    """
+    figure = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.68, 0.32],
+        subplot_titles=("WCSS per iteration, every run", "Final WCSS of each run"),
+        horizontal_spacing=0.1,
+    )
+    shown: set[str] = set()
+    for init, history in zip(inits, histories, strict=True):
+        colour = INIT_COLOURS[init]
+        figure.add_trace(
+            go.Scatter(
+                x=list(range(len(history))),
+                y=list(history),
+                mode="lines",
+                line=dict(color=colour, width=2.5),
+                opacity=0.75,
+                name=init,
+                legendgroup=init,
+                showlegend=init not in shown,
+                hovertemplate=init + ": iteration %{x}, WCSS %{y:,.0f}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+        shown.add(init)
+    for init in INIT_COLOURS:
+        finals = [h[-1] for i, h in zip(inits, histories, strict=True) if i == init]
+        figure.add_trace(
+            go.Box(
+                y=finals,
+                name=init,
+                marker=dict(color=INIT_COLOURS[init], size=10),
+                boxpoints="all",
+                jitter=0.4,
+                pointpos=0,
+                showlegend=False,
+                hovertemplate=init + ": final WCSS %{y:,.0f}<extra></extra>",
+            ),
+            row=1,
+            col=2,
+        )
+    figure.update_xaxes(title_text="Iteration", row=1, col=1)
+    figure.update_yaxes(title_text="WCSS", type="log" if log_y else "linear", row=1, col=1)
+    figure.update_layout(
+        height=480,
+        margin=dict(l=10, r=10, t=60, b=10),
+        font=FONT,
+        legend=dict(orientation="h", yanchor="bottom", y=1.08, x=0),
+    )
+    return figure
+
+
+def quantizer_bars(
+    names: Sequence[str],
+    mse: Sequence[float],
+    psnr: Sequence[float],
+    seconds: Sequence[float],
+    png_bytes: Sequence[int],
+) -> go.Figure:
+    """One bar per quantizer for MSE, PSNR, time and indexed-PNG size; K-Means highlighted."""
+    panels = (
+        ("MSE (lower is better)", mse, "%{y:,.1f}"),
+        ("PSNR in dB (higher is better)", psnr, "%{y:.2f} dB"),
+        ("Time in seconds", seconds, "%{y:.2f} s"),
+        ("Indexed PNG in KB", [b / 1000 for b in png_bytes], "%{y:,.1f} KB"),
+    )
+    figure = make_subplots(rows=1, cols=4, subplot_titles=[p[0] for p in panels])
+    colours = [ACCENT if name.startswith("K-Means") else "#94a3b8" for name in names]
+    for col, (title, values, fmt) in enumerate(panels, start=1):
+        figure.add_trace(
+            go.Bar(
+                x=list(names),
+                y=list(values),
+                marker_color=colours,
+                name=title,
+                texttemplate=fmt,
+                hovertemplate="%{x}<br>" + fmt + "<extra></extra>",
+                showlegend=False,
+            ),
+            row=1,
+            col=col,
+        )
+    figure.update_traces(textposition="outside", cliponaxis=False)
+    figure.update_layout(height=440, margin=dict(l=10, r=10, t=60, b=10), font=FONT)
     return figure

@@ -11,6 +11,7 @@ import streamlit as st
 from kmeans_core import hex_color, palette_to_gpl, palette_to_json
 
 from .analysis import Analysis
+from .experiments import Rendering, dithered
 from .keys import Keys
 from .settings import INIT_LABELS, SPACE_LABELS, Settings
 
@@ -266,4 +267,54 @@ def downloads(analysis: Analysis) -> None:
         icon=":material/data_object:",
         on_click="ignore",
         width="stretch",
+    )
+
+
+def kmeans_rendering(analysis: Analysis) -> Rendering:
+    """The analysis' own K-Means result, in the form the comparisons use."""
+    result = analysis.result
+    return Rendering(
+        name="K-Means",
+        preview=analysis.quantized_preview,
+        png=analysis.png,
+        colors=result.colors_used,
+        mse=result.mse,
+        psnr=result.psnr,
+        seconds=result.seconds,
+    )
+
+
+def dithering_section(analysis: Analysis, data: bytes) -> None:
+    """Plain K-Means beside Floyd–Steinberg dithering with the same palette."""
+    result = analysis.result
+    dither = dithered(data, result.palette)
+    plain = kmeans_rendering(analysis)
+    st.subheader("Plain or dithered, with the same palette")
+    columns = st.columns(2)
+    for column, rendering, label in zip(
+        columns,
+        (plain, dither),
+        ("Plain: every pixel its nearest colour", "Floyd–Steinberg"),
+        strict=True,
+    ):
+        with column:
+            st.image(rendering.preview, caption=label, width="stretch", output_format="PNG")
+            metrics = st.columns(3)
+            stat(metrics[0], "MSE", f"{rendering.mse:,.1f}")
+            stat(metrics[1], "PSNR", format_psnr(rendering.psnr))
+            stat(metrics[2], "Indexed PNG", human_bytes(len(rendering.png)))
+    stem = Path(analysis.name).stem or "image"
+    columns[1].download_button(
+        "Dithered indexed PNG",
+        dither.png,
+        file_name=f"{stem}-k{result.k}-dithered.png",
+        mime="image/png",
+        icon=":material/download:",
+        on_click="ignore",
+        width="stretch",
+    )
+    st.caption(
+        "Dithering spreads each pixel's error onto its neighbours: gradients look smoother "
+        "from a distance, but every pixel is further from its original, so the MSE rises and "
+        "the grain makes the PNG larger."
     )

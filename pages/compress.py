@@ -7,8 +7,12 @@ from dashboard import session, views
 analysis = session.require()
 views.page_header("Compress", analysis, session.current_settings())
 views.summary_metrics(analysis)
-detail = st.toggle("Show a 1:1 detail crop (every pixel exactly as stored)", key="detail_crop")
+options = st.columns(2)
+detail = options[0].toggle("1:1 detail crop (every pixel exactly as stored)", key="detail_crop")
+dither = options[1].toggle("Compare with Floyd–Steinberg dithering", key="dither")
 views.side_by_side(analysis, detail=detail)
+if dither:
+    views.dithering_section(analysis, session.current_source().data)
 st.subheader(f"Palette: {analysis.result.colors_used} colours, most used first")
 views.palette_swatches(analysis.result.palette, analysis.result.pixel_counts)
 views.compression_card(analysis)

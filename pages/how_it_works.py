@@ -4,7 +4,7 @@ import math
 
 import streamlit as st
 
-from dashboard import session, views
+from dashboard import experiments, session, views
 
 
 def tex(number: float) -> str:
@@ -34,8 +34,9 @@ st.latex(
     rf"J_\text{{final}} = {tex(history[-1])} \quad\text{{after {result.iterations} iterations}}"
 )
 st.markdown(
-    f"Divided by the {m:,} pixels, that is the mean squared error: "
-    f"MSE = {result.mse:,.1f}, so PSNR = 10·log₁₀(255² / (MSE / 3)) = "
+    "The palette stores the final centroids rounded to 8-bit colours, every pixel at its "
+    f"nearest one. Its squared RGB error, averaged over the {m:,} pixels, is the mean squared "
+    f"error: MSE = {result.mse:,.1f}, so PSNR = 10·log₁₀(255² / (MSE / 3)) = "
     f"{views.format_psnr(result.psnr)}."
 )
 st.header("3. Two steps, repeated")
@@ -99,6 +100,33 @@ st.markdown(
 - It stops when no colour changes cluster, or when the centroids move less than scikit-learn's
   tolerance (10⁻⁴ of the colours' variance).
 """
+)
+st.header("7. A colour space that matches the eye")
+st.markdown(
+    "In RGB, equal distances are not equally visible: a step in dark blues is far more "
+    "visible than the same step in bright greens. **CIE L\\*a\\*b\\*** remaps colours so that "
+    "distance follows perception: L\\* is lightness (0–100), a\\* runs green to red, b\\* "
+    "blue to yellow. Clustering there spends the K colours where eyes see differences. "
+    "Its distance is the colour difference ΔE (CIE76); about 2.3 is just noticeable."
+)
+st.latex(r"\Delta E = \sqrt{(L^*_1 - L^*_2)^2 + (a^*_1 - a^*_2)^2 + (b^*_1 - b^*_2)^2}")
+source = session.current_source()
+spaces = experiments.compare_spaces(source.data, settings)
+rgb, lab = spaces
+columns = st.columns(2)
+for column, space, title in zip(
+    columns, spaces, ("K-Means in RGB", "K-Means in CIE L\\*a\\*b\\*"), strict=True
+):
+    with column:
+        st.image(space.preview, caption=title, width="stretch", output_format="PNG")
+        numbers = st.columns(2)
+        views.stat(numbers[0], "MSE (RGB)", f"{space.mse:,.1f}", "lower: closer in RGB")
+        views.stat(numbers[1], "Mean ΔE", f"{space.delta_e:.2f}", "lower: closer to the eye")
+st.markdown(
+    f"On this image at K = {k}, clustering in L\\*a\\*b\\* changes the mean ΔE by "
+    f"**{100 * (lab.delta_e / rgb.delta_e - 1):+.1f} %** and the RGB MSE by "
+    f"**{100 * (lab.mse / rgb.mse - 1):+.1f} %**: each space wins on its own measure. "
+    "Choose the colour space in the sidebar to see the whole app in either."
 )
 if not math.isfinite(result.psnr):
     st.info("This image has no more colours than K: it is reproduced exactly.")

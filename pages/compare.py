@@ -1,0 +1,67 @@
+"""Compare: K-Means against the quantizers people use, on the same image and K."""
+
+import streamlit as st
+
+from dashboard import experiments, figures, session, views
+
+analysis = session.require()
+settings = session.current_settings()
+source = session.current_source()
+views.page_header("Compare quantizers", analysis, settings)
+st.markdown(
+    f"The same image and the same number of colours (K = {settings.k}), through this app's "
+    "K-Means and through Pillow's quantizers, none dithered. Every file is written by the "
+    "same indexed-PNG encoder; every MSE is measured against the original pixels."
+)
+kmeans = views.kmeans_rendering(analysis)
+renderings = [kmeans]
+missing = []
+for item in experiments.other_quantizers(source.data, settings.k):
+    (missing if isinstance(item, str) else renderings).append(item)
+
+columns = st.columns(len(renderings))
+for column, rendering in zip(columns, renderings, strict=True):
+    column.image(
+        rendering.preview,
+        caption=f"{rendering.name}: MSE {rendering.mse:,.1f}, {rendering.colors} colours",
+        width="stretch",
+        output_format="PNG",
+    )
+views.plotly_chart(
+    figures.quantizer_bars(
+        [r.name for r in renderings],
+        [r.mse for r in renderings],
+        [r.psnr for r in renderings],
+        [r.seconds for r in renderings],
+        [len(r.png) for r in renderings],
+    ),
+    key="quantizer_bars",
+)
+best_other = min(renderings[1:], key=lambda r: r.mse)
+st.markdown(
+    f"K-Means' MSE is **{100 * (1 - kmeans.mse / best_other.mse):.0f} % lower** than the best "
+    f"of Pillow's ({best_other.name}, {best_other.mse:,.1f}): it places every colour where "
+    "the pixels are, while median cut and octrees split the colour cube by rules."
+    if kmeans.mse < best_other.mse
+    else f"Here {best_other.name} matches K-Means "
+    f"({best_other.mse:,.1f} against {kmeans.mse:,.1f})."
+)
+st.dataframe(
+    [
+        {
+            "quantizer": r.name,
+            "colours": r.colors,
+            "MSE": round(r.mse, 2),
+            "PSNR (dB)": round(r.psnr, 2),
+            "seconds": round(r.seconds, 3),
+            "indexed PNG": views.human_bytes(len(r.png)),
+        }
+        for r in renderings
+    ],
+    hide_index=True,
+    width="stretch",
+)
+st.caption(
+    "K-Means' time is the whole run (counting colours, every iteration, the final mapping). "
+    + (f"Not in this Pillow build: {', '.join(missing)}." if missing else "")
+)
