@@ -154,7 +154,11 @@ def analyse(data: bytes, name: str, settings: Settings) -> Analysis:
     """Decode, quantize and prepare every view of one image; cached per bytes and settings."""
     report = progress_bar()
     report(0.01, "Decoding the image…")
-    image, original_size = decode_for_app(data)
+    try:
+        image, original_size = decode_for_app(data)
+    except Exception:
+        report(1.0, "")  # no progress bar left standing above the error message
+        raise
 
     def work() -> Quantization:
         report(0.02, f"Counting the colours of {image.shape[1]}×{image.shape[0]} pixels…")
@@ -229,7 +233,7 @@ def sweep_k(data: bytes, settings: Settings, ks: tuple[int, ...] = SWEEP_KS) -> 
             SweepRow(
                 k=k,
                 colors_used=result.colors_used,
-                wcss=result.wcss,
+                wcss=result.wcss_history[-1],  # as the Convergence page's curve ends
                 mse=result.mse,
                 psnr=result.psnr,
                 ratio=report_k.ratio,

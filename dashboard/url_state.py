@@ -14,7 +14,7 @@ import streamlit as st
 from kmeans_core import MAX_K
 
 from .keys import Keys
-from .samples import SAMPLES_BY_KEY
+from .samples import DEFAULT_SAMPLE, SAMPLES_BY_KEY
 from .settings import (
     DEFAULT_K,
     INIT_LABELS,
@@ -45,7 +45,7 @@ def _one_of(choices) -> Callable[[str], str | None]:
 
 # query parameter -> (session key, parser: text -> value or None when invalid, default)
 PARAMETERS: dict[str, tuple[str, Callable[[str], object], object]] = {
-    "sample": (Keys.sample, _one_of(SAMPLES_BY_KEY), None),
+    "sample": (Keys.sample, _one_of(SAMPLES_BY_KEY), DEFAULT_SAMPLE.key),
     "k": (Keys.k, _int_in(1, MAX_K), DEFAULT_K),
     "init": (Keys.init, _one_of(INIT_LABELS), "k-means++"),
     "space": (Keys.space, _one_of(SPACE_LABELS), "rgb"),

@@ -122,11 +122,20 @@ for column, space, title in zip(
         numbers = st.columns(2)
         views.stat(numbers[0], "MSE (RGB)", f"{space.mse:,.1f}", "lower: closer in RGB")
         views.stat(numbers[1], "Mean ΔE", f"{space.delta_e:.2f}", "lower: closer to the eye")
-st.markdown(
-    f"On this image at K = {k}, clustering in L\\*a\\*b\\* changes the mean ΔE by "
-    f"**{100 * (lab.delta_e / rgb.delta_e - 1):+.1f} %** and the RGB MSE by "
-    f"**{100 * (lab.mse / rgb.mse - 1):+.1f} %**: each space wins on its own measure. "
-    "Choose the colour space in the sidebar to see the whole app in either."
-)
+if rgb.mse > 0 and rgb.delta_e > 0:  # both 0 when the image has no more colours than K
+    delta_e_change = 100 * (lab.delta_e / rgb.delta_e - 1)
+    mse_change = 100 * (lab.mse / rgb.mse - 1)
+    verdict = (
+        "each space wins on its own measure"
+        if delta_e_change < 0 < mse_change
+        else "here the choice of space matters little"
+        if abs(delta_e_change) < 1 and abs(mse_change) < 1
+        else "the measures do not simply follow the space"
+    )
+    st.markdown(
+        f"On this image at K = {k}, clustering in L\\*a\\*b\\* changes the mean ΔE by "
+        f"**{delta_e_change:+.1f} %** and the RGB MSE by **{mse_change:+.1f} %**: {verdict}. "
+        "Choose the colour space in the sidebar to see the whole app in either."
+    )
 if not math.isfinite(result.psnr):
     st.info("This image has no more colours than K: it is reproduced exactly.")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 from PIL import Image
+from streamlit.runtime.pages_manager import PagesManager
 
 from tests import filebytes
 
@@ -88,3 +90,25 @@ def bad_inputs(coffee_png: bytes, rocket_jpeg: bytes) -> dict[str, bytes]:
 def bad_input(request, bad_inputs: dict[str, bytes]) -> tuple[str, bytes]:
     """Each unusable input in turn, as (name, bytes)."""
     return request.param, bad_inputs[request.param]
+
+
+@pytest.fixture(scope="module")
+def navigation_mode() -> Iterator[None]:
+    """Run the entry script on every rerun, as a live server does.
+
+    Streamlit treats a ``pages/`` folder the legacy way until some session has called
+    ``st.navigation``: it then runs a requested page's file on its own. A live server
+    switches that off for good at the first ``st.navigation`` call, but AppTest resets it
+    before every run (``PagesManager.uses_pages_directory = None``), so from the second run
+    on it would run ``pages/compress.py`` without the entry script: no sidebar, no new
+    computation, the previous run's analysis. Keep the server's steady state instead.
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PagesManager, "__init__", init)
+        yield
