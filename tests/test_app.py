@@ -271,7 +271,9 @@ def test_choose_k_page(chelsea_app, chelsea):
     assert all(list(array(t["x"])) == SWEEP_KS for t in curves)
     wcss = array(curves[0]["y"]).astype(float)
     assert np.all(np.diff(wcss) < 0), "more colours, lower WCSS"
-    assert wcss[SWEEP_KS.index(DEFAULT_K)] == pytest.approx(chelsea.result.wcss)
+    assert wcss[SWEEP_KS.index(DEFAULT_K)] == pytest.approx(
+        chelsea.result.wcss_history[-1]
+    )  # where Convergence ends
     ratios = array(curves[2]["y"]).astype(float)
     assert ratios[SWEEP_KS.index(DEFAULT_K)] == pytest.approx(chelsea.ratio)
     lines = [s for s in spec["layout"].get("shapes", []) if s["type"] == "line"]
