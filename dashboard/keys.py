@@ -1,4 +1,7 @@
-"""Session-state keys of the shared sidebar widgets."""
+"""Session-state keys of the shared sidebar widgets, and their defaults."""
+
+from .samples import DEFAULT_SAMPLE
+from .settings import DEFAULT_K
 
 
 class Keys:
@@ -11,3 +14,15 @@ class Keys:
     n_init = "n_init"
     max_iter = "max_iter"
     present = "present"
+
+
+DEFAULTS: dict[str, object] = {
+    Keys.sample: DEFAULT_SAMPLE.key,
+    Keys.k: DEFAULT_K,
+    Keys.init: "k-means++",
+    Keys.space: "rgb",
+    Keys.seed: 0,
+    Keys.n_init: 1,
+    Keys.max_iter: 300,
+    Keys.present: False,
+}

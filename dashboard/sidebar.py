@@ -7,10 +7,9 @@ import streamlit as st
 from kmeans_core import MAX_K
 
 from .analysis import PIXEL_LIMIT
-from .keys import Keys
-from .samples import DEFAULT_SAMPLE, SAMPLES, SAMPLES_BY_KEY
+from .keys import DEFAULTS, Keys
+from .samples import SAMPLES, SAMPLES_BY_KEY
 from .settings import (
-    DEFAULT_K,
     INIT_LABELS,
     MAX_ITERATIONS,
     MAX_RESTARTS,
@@ -20,21 +19,11 @@ from .settings import (
 )
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "gif"]
-_DEFAULTS = {
-    Keys.sample: DEFAULT_SAMPLE.key,
-    Keys.k: DEFAULT_K,
-    Keys.init: "k-means++",
-    Keys.space: "rgb",
-    Keys.seed: 0,
-    Keys.n_init: 1,
-    Keys.max_iter: 300,
-    Keys.present: False,
-}
 
 
 def render_sidebar() -> tuple[Source, Settings, bool]:
     """Draw the controls; return the chosen image, the settings and presentation mode."""
-    for key, value in _DEFAULTS.items():  # defaults via session state: the URL may set them
+    for key, value in DEFAULTS.items():  # defaults via session state: the URL may set them
         st.session_state.setdefault(key, value)
     with st.sidebar:
         st.subheader("Image")

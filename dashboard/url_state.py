@@ -13,10 +13,9 @@ import streamlit as st
 
 from kmeans_core import MAX_K
 
-from .keys import Keys
-from .samples import DEFAULT_SAMPLE, SAMPLES_BY_KEY
+from .keys import DEFAULTS, Keys
+from .samples import SAMPLES_BY_KEY
 from .settings import (
-    DEFAULT_K,
     INIT_LABELS,
     MAX_ITERATIONS,
     MAX_RESTARTS,
@@ -43,16 +42,16 @@ def _one_of(choices) -> Callable[[str], str | None]:
     return lambda text: text if text in choices else None
 
 
-# query parameter -> (session key, parser: text -> value or None when invalid, default)
-PARAMETERS: dict[str, tuple[str, Callable[[str], object], object]] = {
-    "sample": (Keys.sample, _one_of(SAMPLES_BY_KEY), DEFAULT_SAMPLE.key),
-    "k": (Keys.k, _int_in(1, MAX_K), DEFAULT_K),
-    "init": (Keys.init, _one_of(INIT_LABELS), "k-means++"),
-    "space": (Keys.space, _one_of(SPACE_LABELS), "rgb"),
-    "seed": (Keys.seed, _int_in(0, 2**31 - 1), 0),
-    "restarts": (Keys.n_init, _int_in(1, MAX_RESTARTS), 1),
-    "max_iter": (Keys.max_iter, _int_in(1, MAX_ITERATIONS), 300),
-    "present": (Keys.present, lambda text: text == "1" or None, False),
+# query parameter -> (session key, parser: text -> value, or None when invalid)
+PARAMETERS: dict[str, tuple[str, Callable[[str], object]]] = {
+    "sample": (Keys.sample, _one_of(SAMPLES_BY_KEY)),
+    "k": (Keys.k, _int_in(1, MAX_K)),
+    "init": (Keys.init, _one_of(INIT_LABELS)),
+    "space": (Keys.space, _one_of(SPACE_LABELS)),
+    "seed": (Keys.seed, _int_in(0, 2**31 - 1)),
+    "restarts": (Keys.n_init, _int_in(1, MAX_RESTARTS)),
+    "max_iter": (Keys.max_iter, _int_in(1, MAX_ITERATIONS)),
+    "present": (Keys.present, lambda text: text == "1" or None),
 }
 
 
@@ -64,7 +63,7 @@ def load_into_session() -> None:
     if st.session_state.get(_LOADED):
         return
     st.session_state[_LOADED] = True
-    for name, (key, parse, _default) in PARAMETERS.items():
+    for name, (key, parse) in PARAMETERS.items():
         text = st.query_params.get(name)
         value = parse(text) if text is not None else None
         if value is not None:
@@ -84,7 +83,7 @@ def save_from_session(source: Source, settings: Settings, present: bool) -> None
         "present": present,
     }
     for name, value in values.items():
-        default = PARAMETERS[name][2]
+        default = DEFAULTS[PARAMETERS[name][0]]
         if value is None or value == default:
             if name in st.query_params:
                 del st.query_params[name]

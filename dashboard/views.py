@@ -235,38 +235,46 @@ def compression_card(analysis: Analysis) -> None:
         )
 
 
+def download(column, label: str, data, file_name: str, mime: str, icon: str) -> None:
+    """A full-width download button that does not rerun the app when clicked.
+
+    ``data`` is bytes, or a callable that makes them on the click.
+    """
+    column.download_button(
+        label,
+        data,
+        file_name=file_name,
+        mime=mime,
+        icon=icon,
+        on_click="ignore",
+        width="stretch",
+    )
+
+
 def downloads(analysis: Analysis) -> None:
     """Download buttons: the indexed PNG and the palette as GIMP .gpl and JSON."""
     result = analysis.result
-    stem = Path(analysis.name).stem or "image"
+    stem = f"{Path(analysis.name).stem or 'image'}-k{result.k}"
     used = result.pixel_counts > 0
     columns = st.columns(3)
-    columns[0].download_button(
-        "Indexed PNG",
-        analysis.png,
-        file_name=f"{stem}-k{result.k}.png",
-        mime="image/png",
-        icon=":material/download:",
-        on_click="ignore",
-        width="stretch",
+    download(
+        columns[0], "Indexed PNG", analysis.png, f"{stem}.png", "image/png", ":material/download:"
     )
-    columns[1].download_button(
+    download(
+        columns[1],
         "Palette (GIMP .gpl)",
-        lambda: palette_to_gpl(result.palette[used], name=f"{stem} K={result.k}"),
-        file_name=f"{stem}-k{result.k}.gpl",
-        mime="text/plain",
-        icon=":material/palette:",
-        on_click="ignore",
-        width="stretch",
+        lambda: palette_to_gpl(result.palette[used], name=stem),
+        f"{stem}.gpl",
+        "text/plain",
+        ":material/palette:",
     )
-    columns[2].download_button(
+    download(
+        columns[2],
         "Palette (JSON)",
         lambda: palette_to_json(result.palette[used], result.pixel_counts[used]),
-        file_name=f"{stem}-k{result.k}.json",
-        mime="application/json",
-        icon=":material/data_object:",
-        on_click="ignore",
-        width="stretch",
+        f"{stem}.json",
+        "application/json",
+        ":material/data_object:",
     )
 
 
@@ -304,14 +312,14 @@ def dithering_section(analysis: Analysis, data: bytes) -> None:
             stat(metrics[1], "PSNR", format_psnr(rendering.psnr))
             stat(metrics[2], "Indexed PNG", human_bytes(len(rendering.png)))
     stem = Path(analysis.name).stem or "image"
-    columns[1].download_button(
+    file_name = f"{stem}-k{result.k}-dithered.png"
+    download(
+        columns[1],
         "Dithered indexed PNG",
         dither.png,
-        file_name=f"{stem}-k{result.k}-dithered.png",
-        mime="image/png",
-        icon=":material/download:",
-        on_click="ignore",
-        width="stretch",
+        file_name,
+        "image/png",
+        ":material/download:",
     )
     st.caption(
         "Dithering spreads each pixel's error onto its neighbours: gradients look smoother "
