@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import streamlit as st
@@ -42,6 +43,7 @@ CACHE_TTL_SECONDS = 3600
 _COMPUTE_SLOT = threading.Lock()
 
 Progress = Callable[[float, str], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,8 @@ def progress_bar() -> Progress:
     return report
 
 
-def run_in_slot(report: Progress, work: Callable[[], Quantization]) -> Quantization:
+def run_in_slot(report: Progress, work: Callable[[], T]) -> T:
+    """Run ``work`` when no other heavy computation is running, saying so while it waits."""
     if not _COMPUTE_SLOT.acquire(blocking=False):
         report(0.0, "Waiting for another user's computation to finish…")
         _COMPUTE_SLOT.acquire()
@@ -151,35 +154,39 @@ def run_in_slot(report: Progress, work: Callable[[], Quantization]) -> Quantizat
 
 @st.cache_data(max_entries=8, max_size="160MB", ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def analyse(data: bytes, name: str, settings: Settings) -> Analysis:
-    """Decode, quantize and prepare every view of one image; cached per bytes and settings."""
+    """Decode, quantize and prepare every view of one image; cached per bytes and settings.
+
+    All of it, decoding included, holds the compute slot: the full-size arrays of two
+    images never coexist.
+    """
     report = progress_bar()
-    report(0.01, "Decoding the image…")
     try:
-        image, original_size = decode_for_app(data)
-    except Exception:
-        report(1.0, "")  # no progress bar left standing above the error message
-        raise
+        return run_in_slot(report, lambda: _analyse(data, name, settings, report))
+    finally:
+        report(1.0, "")  # no progress bar left standing, above an error message either
 
-    def work() -> Quantization:
-        report(0.02, f"Counting the colours of {image.shape[1]}×{image.shape[0]} pixels…")
-        return quantize(
-            image,
-            settings.k,
-            init=settings.init,
-            n_init=settings.n_init,
-            max_iter=settings.max_iter,
-            seed=settings.seed,
-            space=settings.space,
-            progress=lambda f, m: report(0.05 + 0.85 * f, m),
-        )
 
-    result = run_in_slot(report, work)
+def _analyse(data: bytes, name: str, settings: Settings, report: Progress) -> Analysis:
+    report(0.01, "Decoding the image…")
+    image, original_size = decode_for_app(data)
+    report(0.02, f"Counting the colours of {image.shape[1]}×{image.shape[0]} pixels…")
+    result = quantize(
+        image,
+        settings.k,
+        init=settings.init,
+        n_init=settings.n_init,
+        max_iter=settings.max_iter,
+        seed=settings.seed,
+        space=settings.space,
+        progress=lambda f, m: report(0.05 + 0.85 * f, m),
+    )
     report(0.92, "Writing the indexed PNG…")
     png = encode_indexed_png(result.palette, result.labels)
     report(0.97, "Preparing the views…")
     quantized = result.image()
-    sample = np.random.default_rng(0).permutation(result.pixels)[:SCATTER_POINTS]
-    analysis = Analysis(
+    count = min(SCATTER_POINTS, result.pixels)
+    sample = np.random.default_rng(0).choice(result.pixels, size=count, replace=False)
+    return Analysis(
         name=name,
         input_bytes=len(data),
         input_format=file_format(data),
@@ -193,54 +200,62 @@ def analyse(data: bytes, name: str, settings: Settings) -> Analysis:
         sample_rgb=image.reshape(-1, 3)[sample],
         sample_labels=result.labels.reshape(-1)[sample],
     )
-    report(1.0, "")
-    return analysis
 
 
 @st.cache_data(max_entries=16, ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def sweep_k(data: bytes, settings: Settings, ks: tuple[int, ...] = SWEEP_KS) -> list[SweepRow]:
     """Quantize at every K in ``ks`` with otherwise the same settings; cached.
 
-    Call it with ``settings.without_k()`` so that changing K does not redo the sweep.
+    Call it with ``settings.without_k()`` so that changing K does not redo the sweep. Each K
+    takes the compute slot on its own, so other users' runs go in between.
     """
     report = progress_bar()
-    report(0.0, "Decoding the image…")
-    image, _ = decode_for_app(data)
-    rows = []
-    for i, k in enumerate(ks):
-        started = time.perf_counter()
-
-        def work(k: int = k, i: int = i) -> Quantization:
-            def step(fraction: float, message: str) -> None:
-                report((i + fraction) / len(ks), f"K = {k} ({i + 1} of {len(ks)}): {message}")
-
-            step(0.0, "starting…")
-            return quantize(
-                image,
-                k,
-                init=settings.init,
-                n_init=settings.n_init,
-                max_iter=settings.max_iter,
-                seed=settings.seed,
-                space=settings.space,
-                progress=step,
-            )
-
-        result = run_in_slot(report, work)
-        png = encode_indexed_png(result.palette, result.labels)
-        report_k = CompressionReport(result.width, result.height, result.colors_used)
-        rows.append(
-            SweepRow(
-                k=k,
-                colors_used=result.colors_used,
-                wcss=result.wcss_history[-1],  # as the Convergence page's curve ends
-                mse=result.mse,
-                psnr=result.psnr,
-                ratio=report_k.ratio,
-                png_bytes=len(png),
-                iterations=result.iterations,
-                seconds=time.perf_counter() - started,
-            )
-        )
+    image = run_in_slot(report, lambda: decoded(data))
+    rows = [
+        run_in_slot(report, lambda i=i, k=k: _sweep_row(image, k, settings, i, ks, report))
+        for i, k in enumerate(ks)
+    ]
     report(1.0, "")
     return rows
+
+
+def _sweep_row(
+    image: np.ndarray, k: int, settings: Settings, i: int, ks: tuple[int, ...], report: Progress
+) -> SweepRow:
+    started = time.perf_counter()
+
+    def step(fraction: float, message: str) -> None:
+        report((i + fraction) / len(ks), f"K = {k} ({i + 1} of {len(ks)}): {message}")
+
+    step(0.0, "starting…")
+    result = quantize(
+        image,
+        k,
+        init=settings.init,
+        n_init=settings.n_init,
+        max_iter=settings.max_iter,
+        seed=settings.seed,
+        space=settings.space,
+        progress=step,
+    )
+    png = encode_indexed_png(result.palette, result.labels)
+    return SweepRow(
+        k=k,
+        colors_used=result.colors_used,
+        wcss=result.wcss_history[-1],  # as the Convergence page's curve ends
+        mse=result.mse,
+        psnr=result.psnr,
+        ratio=CompressionReport(result.width, result.height, result.colors_used).ratio,
+        png_bytes=len(png),
+        iterations=result.iterations,
+        seconds=time.perf_counter() - started,
+    )
+
+
+@st.cache_resource(max_entries=2, ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def decoded(data: bytes) -> np.ndarray:
+    """The decoded image (reduced like the analysis'), shared read-only by the computations
+    that need the pixels again: no copy per use, two images at most."""
+    image, _ = decode_for_app(data)
+    image.flags.writeable = False
+    return image

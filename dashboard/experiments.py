@@ -22,18 +22,10 @@ from kmeans_core import (
 )
 from kmeans_core.metrics import squared_error
 
-from .analysis import CACHE_TTL_SECONDS, decode_for_app, preview, progress_bar, run_in_slot
+from .analysis import CACHE_TTL_SECONDS, decoded, preview, progress_bar, run_in_slot
 from .settings import Settings
 
 SEEDS_PER_INIT = 5
-
-
-@st.cache_resource(max_entries=2, ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def decoded(data: bytes) -> np.ndarray:
-    """The decoded image, shared read-only by the experiments (no copy per use)."""
-    image, _ = decode_for_app(data)
-    image.flags.writeable = False
-    return image
 
 
 @dataclass(frozen=True)
@@ -60,11 +52,16 @@ def _rendering(name: str, image: np.ndarray, palette, labels, seconds: float) ->
 def dithered(data: bytes, palette: np.ndarray) -> Rendering:
     """The image with Floyd–Steinberg dithering onto ``palette`` (the K-Means palette)."""
     report = progress_bar()
-    report(0.1, "Dithering with the K-Means palette…")
-    image = decoded(data)
-    started = time.perf_counter()
-    labels = dither_to_palette(image, palette)
-    rendering = _rendering("Floyd–Steinberg", image, palette, labels, time.perf_counter() - started)
+
+    def work() -> Rendering:
+        report(0.1, "Dithering with the K-Means palette…")
+        image = decoded(data)
+        started = time.perf_counter()
+        labels = dither_to_palette(image, palette)
+        seconds = time.perf_counter() - started
+        return _rendering("Floyd–Steinberg", image, palette, labels, seconds)
+
+    rendering = run_in_slot(report, work)
     report(1.0, "")
     return rendering
 
@@ -74,17 +71,18 @@ def other_quantizers(data: bytes, k: int) -> list[Rendering | str]:
     """Pillow's quantizers at the same K: a Rendering each, or the name of one this Pillow
     build lacks."""
     report = progress_bar()
-    image = decoded(data)
     methods = pillow_methods()
-    results: list[Rendering | str] = []
-    for i, (name, available) in enumerate(methods.items()):
-        if not available:
-            results.append(name)
-            continue
-        report(i / len(methods), f"Pillow's {name} at K = {k}…")
+
+    def work(name: str) -> Rendering:
+        image = decoded(data)
         started = time.perf_counter()
         palette, labels = pillow_quantize(image, k, name)
-        results.append(_rendering(name, image, palette, labels, time.perf_counter() - started))
+        return _rendering(name, image, palette, labels, time.perf_counter() - started)
+
+    results: list[Rendering | str] = []
+    for i, (name, available) in enumerate(methods.items()):
+        report(i / len(methods), f"Pillow's {name} at K = {k}…")
+        results.append(run_in_slot(report, lambda name=name: work(name)) if available else name)
     report(1.0, "")
     return results
 
@@ -106,7 +104,6 @@ def compare_starts(
 ) -> list[Start]:
     """Random pixels against k-means++: ``seeds`` runs of each (seeds 0, 1, …)."""
     report = progress_bar()
-    image = decoded(data)
     starts = []
     runs = [(init, seed) for init in ("random", "k-means++") for seed in range(seeds)]
     for i, (init, seed) in enumerate(runs):
@@ -114,7 +111,7 @@ def compare_starts(
         result = run_in_slot(
             report,
             lambda init=init, seed=seed: quantize(
-                image, k, init=init, seed=seed, space=space, max_iter=max_iter
+                decoded(data), k, init=init, seed=seed, space=space, max_iter=max_iter
             ),
         )
         starts.append(Start(init, seed, result.wcss_history, result.wcss, result.iterations))
@@ -136,27 +133,25 @@ class SpaceResult:
 def compare_spaces(data: bytes, settings: Settings) -> list[SpaceResult]:
     """K-Means in RGB and in CIE L*a*b*, with the MSE (RGB) and mean ΔE (L*a*b*) of each."""
     report = progress_bar()
-    image = decoded(data)
-    results = []
-    for i, space in enumerate(("rgb", "lab")):
-        report(i / 2, f"K-Means in {space.upper()}…")
-        result: Quantization = run_in_slot(
-            report,
-            lambda space=space: quantize(
-                image,
-                settings.k,
-                init=settings.init,
-                seed=settings.seed,
-                space=space,
-                n_init=settings.n_init,
-                max_iter=settings.max_iter,
-            ),
+
+    def work(space: str) -> SpaceResult:
+        image = decoded(data)
+        result: Quantization = quantize(
+            image,
+            settings.k,
+            init=settings.init,
+            seed=settings.seed,
+            space=space,
+            n_init=settings.n_init,
+            max_iter=settings.max_iter,
         )
         quantized = result.image()
-        report(i / 2 + 0.3, "Measuring the colour differences…")
-        results.append(
-            SpaceResult(space, preview(quantized), result.mse, mean_delta_e(image, quantized))
-        )
+        return SpaceResult(space, preview(quantized), result.mse, mean_delta_e(image, quantized))
+
+    results = []
+    for i, space in enumerate(("rgb", "lab")):
+        report(i / 2, f"K-Means in {space.upper()} and its colour differences…")
+        results.append(run_in_slot(report, lambda space=space: work(space)))
     report(1.0, "")
     return results
 
