@@ -8,6 +8,9 @@ import streamlit as st
 
 from dashboard import session, url_state, views
 from dashboard.sidebar import render_sidebar
+from kmeans_core.allocator import return_large_blocks
+
+return_large_blocks()  # sessions compute on threads: keep freed images from piling up
 
 st.set_page_config(
     page_title="K-Means image compression",
@@ -27,7 +30,7 @@ pages = [
 page = st.navigation(pages)
 session.return_to_requested_page(pages)
 url_state.load_into_session()
-source, settings, presenting = render_sidebar()
+source, settings, presenting = render_sidebar(page.url_path)
 url_state.save_from_session(source, settings, presenting)
 if presenting:
     views.apply_presentation_style()

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from kmeans_core.cli import keep_freed_memory
+from kmeans_core.allocator import keep_freed_memory
 from kmeans_core.encoding import encode_indexed_png
 from kmeans_core.loading import load_image
 from kmeans_core.metrics import mse

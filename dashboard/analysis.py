@@ -152,7 +152,7 @@ def run_in_slot(report: Progress, work: Callable[[], T]) -> T:
         _COMPUTE_SLOT.release()
 
 
-@st.cache_data(max_entries=8, max_size="160MB", ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(max_entries=8, max_size="100MB", ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def analyse(data: bytes, name: str, settings: Settings) -> Analysis:
     """Decode, quantize and prepare every view of one image; cached per bytes and settings.
 

@@ -18,13 +18,28 @@ from .settings import (
     Source,
 )
 
+_PAGE_OF_LAST_RUN = "sidebar_page_of_last_run"
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "gif"]
 
 
-def render_sidebar() -> tuple[Source, Settings, bool]:
-    """Draw the controls; return the chosen image, the settings and presentation mode."""
-    for key, value in DEFAULTS.items():  # defaults via session state: the URL may set them
-        st.session_state.setdefault(key, value)
+def render_sidebar(page: str = "") -> tuple[Source, Settings, bool]:
+    """Draw the controls; return the chosen image, the settings and presentation mode.
+
+    ``page`` names the page being shown (its URL path).
+    """
+    # Defaults via session state (the URL may set them). On the first run and on every page
+    # switch the values are assigned again: Streamlit sends a keyed widget's value to the
+    # browser only in a run where code set it, so a widget the browser had not drawn by then
+    # (a page link clicked while the page was still drawing) came back at its minimum, K = 1.
+    # Not on other runs: that would echo K back while the user is still moving the slider.
+    switched = st.session_state.get(_PAGE_OF_LAST_RUN) != page
+    for key, value in DEFAULTS.items():
+        if switched:
+            st.session_state[key] = st.session_state.get(key, value)
+        else:
+            st.session_state.setdefault(key, value)
+    if switched:
+        st.session_state[_PAGE_OF_LAST_RUN] = page
     with st.sidebar:
         st.subheader("Image")
         uploaded = st.file_uploader(

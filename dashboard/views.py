@@ -25,7 +25,7 @@ _PRESENTATION_CSS = """<style>
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 {font-size: 2.2rem !important;}
 [data-testid="stMain"] [data-testid="stMetricValue"],
 [data-testid="stMain"] [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p
-  {font-size: 3.2rem !important;}
+  {font-size: 2.7rem !important;}
 [data-testid="stMain"] [data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"] p
   {font-size: 1.15rem !important;}
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p
@@ -71,7 +71,7 @@ def human_bytes(n: float) -> str:
 
 
 def format_psnr(psnr: float) -> str:
-    return "∞ (lossless)" if math.isinf(psnr) else f"{psnr:.2f} dB"
+    return "∞ (lossless)" if math.isinf(psnr) else f"{psnr:.1f} dB"
 
 
 def page_header(title: str, analysis: Analysis, settings: Settings) -> None:
@@ -107,13 +107,9 @@ def summary_metrics(analysis: Analysis) -> None:
     result, report = analysis.result, analysis.report
     columns = st.columns(5)
     stat(columns[0], "Colours", f"{result.colors_used:,}", f"from {result.distinct_colors:,}")
-    stat(columns[1], "Compression ratio", f"{report.ratio:.2f}×", "palette + indices vs 24-bit")
-    stat(
-        columns[2],
-        "Indexed PNG",
-        human_bytes(len(analysis.png)),
-        f"upload {human_bytes(analysis.input_bytes)}",
-    )
+    stat(columns[1], "Compression ratio", f"{report.ratio:.2f}×", "against 24-bit RGB")
+    upload = f"your {analysis.input_format}: {human_bytes(analysis.input_bytes)}"
+    stat(columns[2], "Indexed PNG", human_bytes(len(analysis.png)), upload)
     stat(columns[3], "MSE", f"{result.mse:,.1f}", "per pixel, R+G+B")
     stat(columns[4], "PSNR", format_psnr(result.psnr), f"{result.iterations} iterations")
 

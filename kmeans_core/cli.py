@@ -6,7 +6,6 @@ python -m kmeans_core INPUT -k 16 -o OUTPUT.png [--json]
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import math
 import sys
@@ -14,6 +13,7 @@ import time
 from pathlib import Path
 
 from . import metrics
+from .allocator import keep_freed_memory
 from .colorspace import SPACES
 from .encoding import CompressionReport, encode_indexed_png, hex_color
 from .errors import ImageError
@@ -76,23 +76,6 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(_summary(report))
     return 0
-
-
-def keep_freed_memory() -> None:
-    """Ask glibc to keep freed memory for reuse instead of returning it to the system.
-
-    By default every freed block over 32 MB goes back to the OS and the next one is faulted
-    in page by page, which costs this one-shot process about a third of its run on a large
-    image. A long-lived server should not do this (its memory would never shrink), so only
-    the CLI calls it. Elsewhere than glibc it does nothing.
-    """
-    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(m_mmap_threshold, 1 << 30)
-        libc.mallopt(m_trim_threshold, 1 << 30)
-    except (OSError, AttributeError):
-        pass
 
 
 def _check_arguments(args: argparse.Namespace) -> None:

@@ -124,7 +124,7 @@ class Expected:
     def metrics(self) -> dict[str, str]:
         """The Compress page's metric cards, label -> value, as they should read."""
         r, size = self.result, len(self.png)
-        psnr = "∞ (lossless)" if math.isinf(r.psnr) else f"{r.psnr:.2f} dB"
+        psnr = "∞ (lossless)" if math.isinf(r.psnr) else f"{r.psnr:.1f} dB"
         return {
             "Colours": f"{r.colors_used:,}",
             "Compression ratio": f"{self.ratio:.2f}×",

@@ -22,10 +22,15 @@ def chunk(kind: bytes, data: bytes) -> bytes:
 
 def png(width: int, height: int, bit_depth: int, color_type: int, raw: bytes) -> bytes:
     """A whole PNG whose IHDR says ``width``×``height`` and whose IDAT is ``raw`` deflated."""
+    return png_of_stream(width, height, bit_depth, color_type, zlib.compress(raw))
+
+
+def png_of_stream(
+    width: int, height: int, bit_depth: int, color_type: int, compressed: bytes
+) -> bytes:
+    """A whole PNG around an already deflated image stream."""
     ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
-    return (
-        SIGNATURE + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-    )
+    return SIGNATURE + chunk(b"IHDR", ihdr) + chunk(b"IDAT", compressed) + chunk(b"IEND", b"")
 
 
 def png_16bit(values: np.ndarray) -> bytes:

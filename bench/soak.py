@@ -1,0 +1,214 @@
+"""Soak: several browser sessions uploading photos and changing K against one server.
+
+python -m bench.soak [--sessions 4] [--uploads 5] [--max-seconds 300] [--megapixels 2,4,12]
+
+Starts its own ``streamlit run streamlit_app.py`` on a free port (log in
+``test-artifacts/streamlit-soak.log``), generates distinct photo-like JPEGs in a temporary
+directory, then runs ``--sessions`` headless Chromium sessions at once, each in its own
+thread. Each session uploads ``--uploads`` photos in turn and, after each, moves the K
+slider with the keyboard (a K change reruns the analysis on the same photo). It stops
+early when ``--max-seconds`` have passed. Printed: latency per upload and per K change
+(from the action to the result on screen, script idle; p50, p95, max) and the server's
+memory (RSS sampled every 0.2 s, peak VmHWM, RSS at the end). The exit status is 1 if a
+session saw an error or a traceback, or failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from playwright.sync_api import sync_playwright
+
+from tests.e2e import app, files
+from tests.e2e.server import StreamlitServer
+
+SIZES = {2: (1632, 1224), 3: (2000, 1500), 4: (2304, 1728), 8: (3264, 2448), 12: (4000, 3000)}
+
+
+@dataclass
+class Outcome:
+    """What one session measured."""
+
+    name: str
+    uploads: list[float] = field(default_factory=list)  # seconds per upload
+    k_changes: list[float] = field(default_factory=list)  # seconds per K change
+    problems: list[str] = field(default_factory=list)
+
+
+def current_k(page) -> int:
+    caption = app.header_caption(page)
+    return int(caption.split("K = ", 1)[1].split()[0])
+
+
+def change_k(page, rng: random.Random) -> None:
+    """Move the K slider by a few steps with the keyboard; wait for the new result."""
+    before = current_k(page)
+    steps = rng.randint(1, 6)
+    key = "ArrowRight" if before + steps <= 64 else "ArrowLeft"
+    after = before + steps if key == "ArrowRight" else max(before - steps, 2)
+    slider = page.get_by_test_id("stSidebar").get_by_role("slider").first
+    slider.focus()
+    for _ in range(abs(after - before)):
+        slider.press(key)
+    app.main(page).get_by_test_id("stCaptionContainer").filter(
+        has_text=f"K = {after} "
+    ).first.wait_for()
+    app.wait_idle(page)
+
+
+def run_session(
+    outcome: Outcome, url: str, photos: list[files.Photo], deadline: float, seed: int
+) -> None:
+    rng = random.Random(seed)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(app.CHROMIUM), args=app.LAUNCH_ARGS
+            )
+            try:
+                page = browser.new_page(viewport=app.VIEWPORT)
+                page.set_default_timeout(app.RUN_TIMEOUT_MS)
+                app.open_app(page, url, k=rng.choice([8, 12, 16, 24, 32]))
+                for photo in photos:
+                    if time.monotonic() > deadline:
+                        break
+                    started = time.perf_counter()
+                    app.upload(page, photo.path)
+                    outcome.uploads.append(time.perf_counter() - started)
+                    check(page, outcome, photo.name)
+                    if time.monotonic() > deadline:
+                        break
+                    started = time.perf_counter()
+                    change_k(page, rng)
+                    outcome.k_changes.append(time.perf_counter() - started)
+                    check(page, outcome, photo.name)
+            finally:
+                browser.close()
+    except Exception as exc:
+        outcome.problems.append(f"{type(exc).__name__}: {exc}")
+
+
+def check(page, outcome: Outcome, name: str) -> None:
+    errors, exceptions = app.error_messages(page), app.exception_count(page)
+    if errors or exceptions:
+        outcome.problems.append(f"{name}: errors {errors}, {exceptions} exceptions")
+    elif name not in app.header_caption(page):
+        outcome.problems.append(f"{name}: the page shows another image")
+
+
+def sample_memory(server: StreamlitServer, stop: threading.Event, samples: list[float]) -> None:
+    while not stop.is_set():
+        try:
+            samples.append(server.memory_mb()["VmRSS"])
+        except (OSError, RuntimeError):
+            return
+        stop.wait(0.2)
+
+
+def summary(label: str, seconds: list[float]) -> str:
+    if not seconds:
+        return f"{label:<10} none"
+    p50, p95 = np.percentile(seconds, [50, 95])
+    return (
+        f"{label:<10} n={len(seconds):<3} p50 {p50:5.1f} s   p95 {p95:5.1f} s   "
+        f"max {max(seconds):5.1f} s"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=4, help="browser sessions at once")
+    parser.add_argument("--uploads", type=int, default=5, help="uploads per session")
+    parser.add_argument("--max-seconds", type=float, default=300, help="stop starting work after")
+    parser.add_argument(
+        "--megapixels",
+        default="2,4,12",
+        help=f"photo sizes to cycle through, from {sorted(SIZES)}",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    megapixels = [int(value) for value in args.megapixels.split(",")]
+    if not set(megapixels) <= set(SIZES) or args.sessions < 1 or args.uploads < 1:
+        parser.error(f"--megapixels from {sorted(SIZES)}; --sessions, --uploads at least 1")
+    if not app.CHROMIUM.exists():
+        print(
+            f"Chromium is missing at {app.CHROMIUM}: apt-get install -y chromium", file=sys.stderr
+        )
+        return 2
+
+    samples = list(files.SAMPLE_FILES)
+    with tempfile.TemporaryDirectory(prefix="soak-") as folder:
+        photos: list[list[files.Photo]] = []
+        made = time.perf_counter()
+        for s in range(args.sessions):
+            photos.append([])
+            for u in range(args.uploads):
+                n = s * args.uploads + u
+                size = SIZES[megapixels[n % len(megapixels)]]
+                path = Path(folder) / f"soak-s{s}-u{u}.jpg"
+                photos[s].append(
+                    files.photo_jpeg(path, size, samples[n % len(samples)], seed=args.seed + n)
+                )
+        print(
+            f"{args.sessions * args.uploads} photos ({args.megapixels} MP) made in "
+            f"{time.perf_counter() - made:.0f} s",
+            flush=True,
+        )
+        with StreamlitServer("soak") as server:
+            idle = server.memory_mb()["VmRSS"]
+            stop, rss = threading.Event(), []
+            sampler = threading.Thread(target=sample_memory, args=(server, stop, rss))
+            sampler.start()
+            outcomes = [Outcome(f"session {s + 1}") for s in range(args.sessions)]
+            began = time.monotonic()
+            deadline = began + args.max_seconds
+            threads = [
+                threading.Thread(
+                    target=run_session,
+                    args=(outcomes[s], server.url, photos[s], deadline, args.seed + s),
+                )
+                for s in range(args.sessions)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.monotonic() - began
+            stop.set()
+            sampler.join()
+            memory = server.memory_mb()
+            traceback_logged = "Traceback" in server.log_text()
+
+    uploads = [t for o in outcomes for t in o.uploads]
+    k_changes = [t for o in outcomes for t in o.k_changes]
+    problems = [f"{o.name}: {p}" for o in outcomes for p in o.problems]
+    if traceback_logged:
+        problems.append(f"the server logged a traceback: see {server.log_path}")
+    print(
+        f"\nSoak: {args.sessions} sessions at once, up to {args.uploads} uploads each "
+        f"({args.megapixels} MP JPEGs), a K change after each upload; {elapsed:.0f} s"
+    )
+    print(summary("upload", uploads))
+    print(summary("K change", k_changes))
+    print(
+        f"server RSS: idle {idle:.0f} MiB, peak {memory['VmHWM']:.0f} MiB (VmHWM; sampled "
+        f"max {max(rss, default=0):.0f}), final {memory['VmRSS']:.0f} MiB"
+    )
+    if len(uploads) < args.sessions * args.uploads:
+        print(f"stopped by --max-seconds after {len(uploads)} uploads")
+    for problem in problems:
+        print("PROBLEM", problem)
+    print("no errors" if not problems else f"{len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""The server's memory, measured by the kernel, while a browser uploads photos.
+
+A server of this module's own (``fresh_server``) so that its peak, ``VmHWM`` in
+``/proc/PID/status``, covers this module's work only. The design target is about 1 GB for
+the whole server (Streamlit Community Cloud gives 690 MB to 2.7 GB). The figures are
+printed (``pytest -s``) and written to ``test-artifacts/memory.txt``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from playwright.sync_api import Page
+
+from . import app, files
+from .server import StreamlitServer, write_figures
+
+pytestmark = pytest.mark.browser
+
+# Measured on the 2-core, 24 GB development machine (Python 3.11, Streamlit 1.67) with
+# `python -m pytest tests/e2e/test_memory.py -s`, three runs: a fresh server idles at
+# 111 MiB RSS; one 12 MP JPEG takes its peak (VmHWM) to 273-320 MiB; 20 more uploads of
+# 2-4 MP end at a peak of 376-412 MiB. The bound is about 1.5x that, inside the 1 GB target.
+PEAK_RSS_BOUND_MB = 600
+# After each upload RSS wanders by +-50 MiB (glibc keeps freed arrays), so "not climbing" is
+# judged on the trend: the least-squares slope of RSS over uploads 9-20, once the analysis
+# cache (8 entries) is full. Measured: -1.7 to +2.9 MiB an upload. Each cache entry of a
+# 2-4 MP photo is 9-11 MB pickled, so an unbounded cache would climb about 10 MiB an upload.
+MAX_SLOPE_MB_PER_UPLOAD = 6
+UPLOADS = 20
+SIZES = [(1600, 1200), (2000, 1500), (2300, 1700), (1800, 1350)]  # 1.9 to 3.9 megapixels
+
+
+@pytest.fixture(scope="module")
+def figures():
+    lines: list[str] = []
+    yield lines
+    write_figures("memory.txt", lines)
+
+
+def test_a_12mp_upload_stays_under_the_bound(
+    page: Page, fresh_server: StreamlitServer, photo_12mp: files.Photo, figures
+):
+    app.open_app(page, fresh_server.url)
+    idle = fresh_server.memory_mb()
+    app.upload(page, photo_12mp.path)
+    assert app.error_messages(page) == []
+    assert photo_12mp.name in app.header_caption(page)
+    after = fresh_server.memory_mb()
+    figures += [
+        "Server memory in MiB (RSS: VmRSS now, peak: VmHWM so far), "
+        "`python -m pytest tests/e2e/test_memory.py -s`",
+        f"idle after the first page (the default sample): RSS {idle['VmRSS']:.0f}, "
+        f"peak {idle['VmHWM']:.0f}",
+        f"after one {photo_12mp.width}×{photo_12mp.height} JPEG ({photo_12mp.megapixels:.0f} MP, "
+        f"{photo_12mp.path.stat().st_size / 1e6:.1f} MB): RSS {after['VmRSS']:.0f}, "
+        f"peak {after['VmHWM']:.0f}",
+    ]
+    assert after["VmHWM"] < PEAK_RSS_BOUND_MB, figures[-1]
+
+
+def test_many_uploads_do_not_grow_the_server(
+    page: Page, fresh_server: StreamlitServer, tmp_path, figures
+):
+    samples = list(files.SAMPLE_FILES)
+    app.open_app(page, fresh_server.url)
+    rss = []
+    for i in range(UPLOADS):
+        photo = files.photo_jpeg(
+            tmp_path / f"upload-{i:02d}.jpg",
+            SIZES[i % len(SIZES)],
+            samples[i % len(samples)],
+            seed=100 + i,
+        )
+        app.upload(page, photo.path)
+        assert app.error_messages(page) == [], photo.name
+        assert photo.name in app.header_caption(page)
+        rss.append(fresh_server.memory_mb()["VmRSS"])
+        photo.path.unlink()
+    peak = fresh_server.memory_mb()["VmHWM"]
+    figures += [
+        f"RSS after each of {UPLOADS} uploads of 1.9-3.9 MP JPEGs (one session): "
+        + ", ".join(f"{value:.0f}" for value in rss),
+        f"peak over the whole module: {peak:.0f} (bound {PEAK_RSS_BOUND_MB})",
+    ]
+    assert peak < PEAK_RSS_BOUND_MB, figures[-1]
+    slope = float(np.polyfit(np.arange(8, UPLOADS), rss[8:], 1)[0])
+    figures.append(f"trend of RSS over uploads 9-{UPLOADS}: {slope:+.1f} MiB an upload")
+    assert slope < MAX_SLOPE_MB_PER_UPLOAD, (
+        f"memory keeps climbing: {slope:+.1f} MiB an upload; RSS after each upload: {rss}"
+    )
