@@ -24,7 +24,7 @@ from kmeans_core import (
     CompressionReport,
     Quantization,
     encode_indexed_png,
-    load_image,
+    load_image_fitted,
     quantize,
 )
 
@@ -89,18 +89,11 @@ class SweepRow:
 
 
 def decode_for_app(data: bytes) -> tuple[np.ndarray, tuple[int, int]]:
-    """Decode upload bytes; reduce images over ``CLUSTER_PIXEL_LIMIT`` (aspect kept).
+    """Decode upload bytes, reduced to ``CLUSTER_PIXEL_LIMIT`` pixels if larger (aspect kept).
 
     Returns the pixels and the (width, height) of the file before any reduction.
     """
-    image = load_image(data, max_pixels=PIXEL_LIMIT)
-    height, width = image.shape[:2]
-    if width * height <= CLUSTER_PIXEL_LIMIT:
-        return image, (width, height)
-    scale = (CLUSTER_PIXEL_LIMIT / (width * height)) ** 0.5
-    size = (max(1, int(width * scale)), max(1, int(height * scale)))
-    reduced = np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BOX))
-    return reduced, (width, height)
+    return load_image_fitted(data, fit_pixels=CLUSTER_PIXEL_LIMIT, max_pixels=PIXEL_LIMIT)
 
 
 def file_format(data: bytes) -> str:

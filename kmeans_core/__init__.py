@@ -19,7 +19,7 @@ from .encoding import (
 from .errors import ImageError
 from .kmeans import compute_centroids, find_closest_centroids, kmeans_init_centroids, run_kmeans
 from .lloyd import weighted_lloyd
-from .loading import DEFAULT_MAX_PIXELS, load_image
+from .loading import DEFAULT_MAX_PIXELS, load_image, load_image_fitted
 from .metrics import mean_delta_e, mse, psnr, psnr_from_mse
 from .pillow_quantizers import pillow_methods, pillow_quantize
 from .quantization import MAX_K, Quantization, RunSummary, quantize
@@ -44,6 +44,7 @@ __all__ = [
     "kmeans_init_centroids",
     "lab_to_rgb",
     "load_image",
+    "load_image_fitted",
     "mean_delta_e",
     "mse",
     "palette_to_gpl",

@@ -6,6 +6,7 @@ The pixel limit is checked from the header, before any pixel is decoded.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import warnings
@@ -22,6 +23,8 @@ SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "GIF")  # JPEG covers
 FORMATS_FOR_PEOPLE = "JPEG, PNG, WebP, TIFF, BMP or GIF"
 _ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
 _SIXTEEN_BIT_MODES = {"I;16", "I;16L", "I;16B", "I;16N", "I"}  # "I": 16-bit PNG grey
+_RESIZABLE_MODES = {"RGB", "L"}  # box-filtered as they are, then converted as usual
+_BAND_ROWS = 256  # output rows resized at a time
 
 
 def load_image(
@@ -36,6 +39,42 @@ def load_image(
     Raises:
         ImageError: for empty, truncated, corrupt, non-image or over-limit input.
     """
+    return _load(source, max_pixels, fit_pixels=None)[0]
+
+
+def load_image_fitted(
+    source: bytes | str | Path | BinaryIO,
+    fit_pixels: int,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Like :func:`load_image`, but an image of more than ``fit_pixels`` pixels comes back
+    reduced to at most that many (box filter, aspect ratio kept).
+
+    The reduction happens before the pixels leave Pillow where it can, so a large image
+    never exists as a full-size array. Returns the pixels and the image's (width, height)
+    before the reduction, after the EXIF orientation.
+    """
+    if fit_pixels < 1:
+        raise ValueError(f"fit_pixels must be at least 1, got {fit_pixels}")
+    return _load(source, max_pixels, fit_pixels)
+
+
+def fitted_size(size: tuple[int, int], fit_pixels: int) -> tuple[int, int]:
+    """The (width, height) that ``size`` is reduced to so as to hold at most ``fit_pixels``."""
+    width, height = size
+    if width * height <= fit_pixels:
+        return size
+    scale = (fit_pixels / (width * height)) ** 0.5
+    fitted_width, fitted_height = max(1, int(width * scale)), max(1, int(height * scale))
+    # a side held at 1 pixel (a very thin image) leaves the other the whole budget
+    fitted_width = min(fitted_width, max(1, fit_pixels // fitted_height))
+    fitted_height = min(fitted_height, max(1, fit_pixels // fitted_width))
+    return fitted_width, fitted_height
+
+
+def _load(
+    source: bytes | str | Path | BinaryIO, max_pixels: int, fit_pixels: int | None
+) -> tuple[np.ndarray, tuple[int, int]]:
     stream = _open_stream(source)
     with warnings.catch_warnings():
         # Pillow's own bomb warning fires between ~89 and ~179 MP; our limit is checked below.
@@ -45,7 +84,12 @@ def load_image(
         try:
             image.load()
             image = _apply_orientation(image)
+            size = image.size
+            if fit_pixels is not None and image.mode in _RESIZABLE_MODES:
+                image = _fit(image, fit_pixels)
             rgb = _to_rgb(image)
+            if fit_pixels is not None and rgb.shape[0] * rgb.shape[1] > fit_pixels:
+                rgb = np.asarray(_fit(Image.fromarray(rgb), fit_pixels))  # other modes
         except ImageError:
             raise
         except MemoryError:
@@ -57,7 +101,23 @@ def load_image(
             raise ImageError(
                 f"The file is damaged or incomplete ({_short(exc)}); re-export or re-download it."
             ) from None
-    return np.ascontiguousarray(rgb)
+    return np.ascontiguousarray(rgb), size
+
+
+def _fit(image: Image.Image, fit_pixels: int) -> Image.Image:
+    """``image`` box-filtered down to :func:`fitted_size`, a band of rows at a time: one
+    resize call would also hold a full-height intermediate at the new width."""
+    width, height = fitted_size(image.size, fit_pixels)
+    if (width, height) == image.size:
+        return image
+    source_rows_per_row = image.height / height
+    fitted = Image.new(image.mode, (width, height))
+    for top in range(0, height, _BAND_ROWS):
+        bottom = min(top + _BAND_ROWS, height)
+        box = (0, top * source_rows_per_row, image.width, bottom * source_rows_per_row)
+        band = image.resize((width, bottom - top), Image.Resampling.BOX, box=box)
+        fitted.paste(band, (0, top))
+    return fitted
 
 
 def _open_stream(source: bytes | str | Path | BinaryIO) -> BinaryIO:
@@ -118,10 +178,11 @@ def _pixels(count: int) -> str:
 
 
 def _apply_orientation(image: Image.Image) -> Image.Image:
-    try:
-        return ImageOps.exif_transpose(image)
-    except Exception:  # a malformed EXIF block: keep the pixels as stored
-        return image
+    # In place: otherwise Pillow copies the whole image even when nothing turns. A malformed
+    # EXIF block leaves the pixels as stored.
+    with contextlib.suppress(Exception):
+        ImageOps.exif_transpose(image, in_place=True)
+    return image
 
 
 def _to_rgb(image: Image.Image) -> np.ndarray:

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from kmeans_core import ImageError, load_image
+from kmeans_core.loading import fitted_size, load_image_fitted
 from tests import filebytes
 
 # "<what is wrong>; <what to do>." in one line
@@ -329,3 +330,74 @@ def test_samples_by_bytes_and_by_path_agree(coffee_png, rocket_jpeg):
     rocket = load_image(filebytes.SAMPLES / "rocket.jpg")
     np.testing.assert_array_equal(rocket, load_image(rocket_jpeg))
     assert rocket.shape == (427, 640, 3)
+
+
+# --- reduced to fit a pixel budget ------------------------------------------------------------
+
+
+def box_reduced(pixels, size):
+    """What a box filter makes of ``pixels`` at ``size`` (width, height), by Pillow."""
+    return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BOX))
+
+
+@pytest.mark.parametrize(
+    ("size", "fit", "fitted"),
+    [
+        ((400, 300), 120_000, (400, 300)),
+        ((400, 300), 40_000, (230, 173)),
+        ((1, 900), 30, (1, 30)),
+        ((900, 1), 30, (30, 1)),
+    ],
+)
+def test_fitted_size(size, fit, fitted):
+    assert fitted_size(size, fit) == fitted
+    width, height = fitted
+    assert width * height <= max(fit, 1)
+
+
+def test_an_image_within_the_budget_is_loaded_as_it_is():
+    data = encode(Image.fromarray(colourful(30, 40)), "PNG")
+    pixels, size = load_image_fitted(data, 30 * 40)
+    assert size == (40, 30)
+    np.testing.assert_array_equal(pixels, load_image(data))
+
+
+def test_a_larger_rgb_image_is_box_reduced():
+    pixels = colourful(60, 80)
+    data = encode(Image.fromarray(pixels), "PNG")
+    reduced, size = load_image_fitted(data, 1200)  # 4800 pixels -> 40×30
+    assert size == (80, 60)
+    assert reduced.shape == (30, 40, 3) and reduced.flags.c_contiguous
+    np.testing.assert_array_equal(reduced, box_reduced(pixels, (40, 30)))
+
+
+def test_a_tall_image_is_reduced_band_by_band_as_in_one_resize():
+    """Over 256 output rows the reduction runs in bands; at an exact scale of 1/2 every band
+    must give the rows that one Pillow resize of the whole image gives."""
+    pixels = colourful(1100, 1200)
+    data = encode(Image.fromarray(pixels), "PNG")
+    reduced, size = load_image_fitted(data, 600 * 550)
+    assert size == (1200, 1100) and reduced.shape == (550, 600, 3)
+    np.testing.assert_array_equal(reduced, box_reduced(pixels, (600, 550)))
+
+
+def test_a_transparent_image_is_composited_then_reduced():
+    rgba = np.dstack([colourful(40, 40), np.full((40, 40, 1), 128, dtype=np.uint8)])
+    data = encode(Image.fromarray(rgba, "RGBA"), "PNG")
+    reduced, size = load_image_fitted(data, 400)
+    assert size == (40, 40)
+    np.testing.assert_array_equal(reduced, box_reduced(load_image(data), (20, 20)))
+
+
+def test_the_size_before_reduction_is_after_the_exif_orientation():
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6  # stored 40 wide, 20 tall; shown 20 wide, 40 tall
+    data = encode(Image.fromarray(colourful(20, 40)), "PNG", exif=exif)
+    reduced, size = load_image_fitted(data, 200)
+    assert size == (20, 40)
+    assert reduced.shape == (20, 10, 3)
+
+
+def test_the_pixel_limit_still_applies_before_decoding():
+    with pytest.raises(ImageError, match="over the limit"):
+        load_image_fitted(filebytes.decompression_bomb(10_000, 6_000), fit_pixels=1000)
