@@ -187,3 +187,10 @@ def test_json_palette_parses_back_with_shares_summing_to_1(small_photo):
 def test_hex_color():
     assert hex_color((255, 0, 16)) == "#ff0010"
     assert hex_color(np.array([1, 2, 3], dtype=np.uint8)) == "#010203"
+
+
+@pytest.mark.parametrize("labels", [[[0, 2]], [[-1, 0]]], ids=["past the end", "negative"])
+def test_labels_that_do_not_index_the_palette_are_refused(labels):
+    palette = np.array([[0, 0, 0], [255, 255, 255]], dtype=np.uint8)
+    with pytest.raises(ValueError, match="index the palette"):
+        encode_indexed_png(palette, np.array(labels, dtype=np.int16))
