@@ -30,7 +30,7 @@ pages = [
 page = st.navigation(pages)
 session.return_to_requested_page(pages)
 url_state.load_into_session()
-source, settings, presenting = render_sidebar(page.url_path)
+source, settings, presenting = render_sidebar()
 url_state.save_from_session(source, settings, presenting)
 if presenting:
     views.apply_presentation_style()

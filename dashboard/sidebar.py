@@ -18,28 +18,19 @@ from .settings import (
     Source,
 )
 
-_PAGE_OF_LAST_RUN = "sidebar_page_of_last_run"
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "gif"]
 
 
-def render_sidebar(page: str = "") -> tuple[Source, Settings, bool]:
-    """Draw the controls; return the chosen image, the settings and presentation mode.
-
-    ``page`` names the page being shown (its URL path).
-    """
-    # Defaults via session state (the URL may set them). On the first run and on every page
-    # switch the values are assigned again: Streamlit sends a keyed widget's value to the
-    # browser only in a run where code set it, so a widget the browser had not drawn by then
-    # (a page link clicked while the page was still drawing) came back at its minimum, K = 1.
-    # Not on other runs: that would echo K back while the user is still moving the slider.
-    switched = st.session_state.get(_PAGE_OF_LAST_RUN) != page
+def render_sidebar() -> tuple[Source, Settings, bool]:
+    """Draw the controls; return the chosen image, the settings and presentation mode."""
+    # Every run assigns each widget its value from session state (defaults first; the URL
+    # may have set them). Streamlit sends a keyed widget's value to the browser only in a
+    # run where code set it; otherwise a widget the browser had not drawn yet (a page link
+    # clicked, or a rerun begun, while a page was still drawing) is mounted at its minimum
+    # and reported back as the user's choice: K = 1, one iteration. Assigning on every run
+    # means the browser can only ever hold the value this session has.
     for key, value in DEFAULTS.items():
-        if switched:
-            st.session_state[key] = st.session_state.get(key, value)
-        else:
-            st.session_state.setdefault(key, value)
-    if switched:
-        st.session_state[_PAGE_OF_LAST_RUN] = page
+        st.session_state[key] = st.session_state.get(key, value)
     with st.sidebar:
         st.subheader("Image")
         uploaded = st.file_uploader(
