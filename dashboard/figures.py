@@ -203,8 +203,9 @@ def _shade_phases(figure: go.Figure, phases: Sequence[tuple[str, int]]) -> None:
                 opacity=0.6,
                 line_width=0,
                 layer="below",
-                annotation_text=f"on a {name}",
+                annotation_text=name.replace(" colour grid", " grid"),
                 annotation_position="top left",
+                annotation_yshift=-24 * (index % 2),  # stagger: a short phase's label is wide
             )
         start = end
 

@@ -97,6 +97,15 @@ def page_header(title: str, analysis: Analysis, settings: Settings) -> None:
         )
 
 
+def big_number(value: float) -> str:
+    """A large quantity short enough for a metric card: 1,344,928,304 -> '1.345 B',
+    20,123,456 -> '20.12 M'; below a million, in full."""
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if abs(value) >= size:
+            return f"{value / size:.4g} {suffix}"
+    return f"{value:,.0f}"
+
+
 def stat(column, label: str, value: str, note: str | None = None, help: str | None = None) -> None:
     """A metric card with a plain note under the value (no arrow: it is not a change)."""
     column.metric(label, value, note, delta_color="off", delta_arrow="off", border=True, help=help)

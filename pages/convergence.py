@@ -18,8 +18,20 @@ last = result.iterations
 
 columns = st.columns(4)
 drop = f"{100 * (1 - history[-1] / history[0]):.1f} % lower" if history[0] else None
-views.stat(columns[0], "WCSS at the start", f"{history[0]:,.0f}", "the starting centroids")
-views.stat(columns[1], "Final WCSS", f"{history[-1]:,.0f}", drop)
+views.stat(
+    columns[0],
+    "WCSS at the start",
+    views.big_number(history[0]),
+    "the starting centroids",
+    help=f"{history[0]:,.0f} exactly",
+)
+views.stat(
+    columns[1],
+    "Final WCSS",
+    views.big_number(history[-1]),
+    drop,
+    help=f"{history[-1]:,.0f} exactly",
+)
 state = "converged" if result.converged else "stopped at the maximum"
 views.stat(columns[2], "Iterations", f"{last}", state)
 views.stat(columns[3], "Restarts", f"{result.n_init}", f"kept restart {result.best_run + 1}")

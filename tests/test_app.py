@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.views import big_number
 from kmeans_core import (
     ImageError,
     hex_color,
@@ -251,8 +252,8 @@ def test_convergence_page(chelsea_app, chelsea):
     assert np.all(np.diff(y) <= 0), "Lloyd's algorithm never increases the WCSS"
     assert list(array(matching[0]["x"])) == list(range(len(history)))
     shown = metrics(at)
-    assert shown["WCSS at the start"] == f"{history[0]:,.0f}"
-    assert shown["Final WCSS"] == f"{history[-1]:,.0f}"
+    assert shown["WCSS at the start"] == big_number(history[0])
+    assert shown["Final WCSS"] == big_number(history[-1])
     assert shown["Iterations"] == str(chelsea.result.iterations)
     assert shown["Restarts"] == "1"
 
@@ -339,7 +340,7 @@ def test_sidebar_settings_reach_every_page():
     shown = metrics(at)
     assert shown["Restarts"] == "3"
     assert f"kept restart {want.result.best_run + 1}" in {m.delta for m in at.main.metric}
-    assert shown["Final WCSS"] == f"{want.result.wcss_history[-1]:,.0f}"
+    assert shown["Final WCSS"] == big_number(want.result.wcss_history[-1])
     curves = [array(t["y"]).astype(float) for t in chart(at, "wcss")["data"]]
     for run in want.result.runs:  # the kept run and the other restarts, each a curve
         assert any(

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard import figures
+from dashboard.views import big_number
 from kmeans_core import hex_color
 
 SWEEP_KS = [2, 4, 8, 16, 32, 64, 128, 256]
@@ -223,9 +224,9 @@ def test_wcss_curves_shade_every_phase_but_the_last():
     figure = figures.wcss_curves([history], kept=0, phases=phases)
     shapes = sorted(figure.layout.shapes, key=lambda s: s.x0)
     assert [(s.type, s.x0, s.x1) for s in shapes] == [("rect", 0, 9), ("rect", 9, 17)]
-    texts = " ".join(a.text for a in figure.layout.annotations)
-    assert "32³ colour grid" in texts and "64³ colour grid" in texts
-    assert "every colour" not in texts
+    labels = sorted(figure.layout.annotations, key=lambda a: a.x)
+    assert [a.text for a in labels] == ["32³ grid", "64³ grid"]
+    assert labels[0].yshift != labels[1].yshift  # staggered: a short phase's label would overlap
 
 
 # --- elbow -----------------------------------------------------------------------------------
@@ -353,3 +354,23 @@ def test_quantizer_bars_four_panels_with_a_bar_per_quantizer():
     assert by_axis["x"] == [100.0, 150.0, 180.0] and by_axis["x4"] == [40.0, 42.0, 45.0]  # KB
     colours = list(bars[0].marker.color)
     assert colours[0] != colours[1] == colours[2]  # K-Means stands out
+
+
+# --- numbers on metric cards -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (1_344_928_304, "1.345 B"),
+        (1_018_092_061.4, "1.018 B"),
+        (20_123_456, "20.12 M"),
+        (1_000_000, "1 M"),
+        (999_999.6, "1,000,000"),
+        (52_345.2, "52,345"),
+        (0, "0"),
+        (3.2e12, "3.2 T"),
+    ],
+)
+def test_big_numbers_fit_a_metric_card(value, shown):
+    assert big_number(value) == shown
