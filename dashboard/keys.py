@@ -26,3 +26,6 @@ DEFAULTS: dict[str, object] = {
     Keys.max_iter: 300,
     Keys.present: False,
 }
+
+# Not a widget: the settings a shared link asked for, read from the URL once per session.
+LINK_VALUES = "link_values"

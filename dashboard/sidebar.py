@@ -7,7 +7,7 @@ import streamlit as st
 from kmeans_core import MAX_K
 
 from .analysis import PIXEL_LIMIT
-from .keys import DEFAULTS, Keys
+from .keys import DEFAULTS, LINK_VALUES, Keys
 from .samples import SAMPLES, SAMPLES_BY_KEY
 from .settings import (
     INIT_LABELS,
@@ -21,16 +21,23 @@ from .settings import (
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "gif"]
 
 
+def _start(key: str) -> object:
+    """The value a widget is drawn with: the session's, else the link's, else the default.
+
+    Passed as the widget's ``value`` (or ``index``) on every run. The widgets are keyed,
+    so this never changes their identity or overrides a choice the browser holds; but a
+    widget the browser has not drawn yet (a page link clicked while a page was drawing)
+    is mounted at this value. Without it Streamlit mounts it at its minimum, K = 1, and
+    the browser reports that back as the user's choice. Assigning st.session_state
+    instead would echo every value back and jump a slider the user is still moving.
+    """
+    if key in st.session_state:
+        return st.session_state[key]
+    return st.session_state.get(LINK_VALUES, {}).get(key, DEFAULTS[key])
+
+
 def render_sidebar() -> tuple[Source, Settings, bool]:
     """Draw the controls; return the chosen image, the settings and presentation mode."""
-    # Every run assigns each widget its value from session state (defaults first; the URL
-    # may have set them). Streamlit sends a keyed widget's value to the browser only in a
-    # run where code set it; otherwise a widget the browser had not drawn yet (a page link
-    # clicked, or a rerun begun, while a page was still drawing) is mounted at its minimum
-    # and reported back as the user's choice: K = 1, one iteration. Assigning on every run
-    # means the browser can only ever hold the value this session has.
-    for key, value in DEFAULTS.items():
-        st.session_state[key] = st.session_state.get(key, value)
     with st.sidebar:
         st.subheader("Image")
         uploaded = st.file_uploader(
@@ -39,38 +46,54 @@ def render_sidebar() -> tuple[Source, Settings, bool]:
             key=Keys.upload,
             help=f"JPEG, PNG, WebP, TIFF, BMP or GIF, up to {PIXEL_LIMIT / 1e6:g} megapixels.",
         )
+        sample_keys = [sample.key for sample in SAMPLES]
         sample_key = st.selectbox(
             "…or use a sample photo",
-            [sample.key for sample in SAMPLES],
+            sample_keys,
+            index=sample_keys.index(_start(Keys.sample)),
             format_func=lambda key: SAMPLES_BY_KEY[key].title,
             key=Keys.sample,
             disabled=uploaded is not None,
             help="Remove the uploaded file (×) to use a sample again.",
         )
         st.subheader("K-Means")
-        k = st.slider("K: colours in the palette", 1, MAX_K, key=Keys.k)
+        k = st.slider("K: colours in the palette", 1, MAX_K, _start(Keys.k), key=Keys.k)
         init = st.radio(
-            "Starting centroids", list(INIT_LABELS), format_func=INIT_LABELS.get, key=Keys.init
+            "Starting centroids",
+            list(INIT_LABELS),
+            index=list(INIT_LABELS).index(_start(Keys.init)),
+            format_func=INIT_LABELS.get,
+            key=Keys.init,
         )
         space = st.radio(
             "Colour space",
             list(SPACE_LABELS),
+            index=list(SPACE_LABELS).index(_start(Keys.space)),
             format_func=SPACE_LABELS.get,
             key=Keys.space,
             horizontal=True,
             help="CIE L*a*b* measures distance the way eyes see difference: see How it works.",
         )
         with st.expander("More settings"):
-            seed = st.number_input("Random seed", 0, 2**31 - 1, key=Keys.seed)
+            seed = st.number_input("Random seed", 0, 2**31 - 1, _start(Keys.seed), key=Keys.seed)
             n_init = st.number_input(
-                "Restarts (the lowest WCSS is kept)", 1, MAX_RESTARTS, key=Keys.n_init
+                "Restarts (the lowest WCSS is kept)",
+                1,
+                MAX_RESTARTS,
+                _start(Keys.n_init),
+                key=Keys.n_init,
             )
             max_iter = st.number_input(
-                "Maximum iterations per restart", 1, MAX_ITERATIONS, key=Keys.max_iter
+                "Maximum iterations per restart",
+                1,
+                MAX_ITERATIONS,
+                _start(Keys.max_iter),
+                key=Keys.max_iter,
             )
         st.divider()
         present = st.toggle(
             "Presentation mode",
+            _start(Keys.present),
             key=Keys.present,
             help="Large type for a projector. The address bar then holds a link that "
             "reopens this sample, these settings and this page.",

@@ -13,7 +13,7 @@ import streamlit as st
 
 from kmeans_core import MAX_K
 
-from .keys import DEFAULTS, Keys
+from .keys import DEFAULTS, LINK_VALUES, Keys
 from .samples import SAMPLES_BY_KEY
 from .settings import (
     INIT_LABELS,
@@ -23,8 +23,6 @@ from .settings import (
     Settings,
     Source,
 )
-
-_LOADED = "url_state_loaded"
 
 
 def _int_in(low: int, high: int) -> Callable[[str], int | None]:
@@ -56,18 +54,20 @@ PARAMETERS: dict[str, tuple[str, Callable[[str], object]]] = {
 
 
 def load_into_session() -> None:
-    """Once per session, before the widgets exist: put valid URL values into their keys.
+    """Once per session, before the widgets exist: keep the link's valid settings, which
+    the sidebar's widgets start from.
 
     Invalid values are ignored, so a mistyped link still opens the app.
     """
-    if st.session_state.get(_LOADED):
+    if LINK_VALUES in st.session_state:
         return
-    st.session_state[_LOADED] = True
+    values = {}
     for name, (key, parse) in PARAMETERS.items():
         text = st.query_params.get(name)
         value = parse(text) if text is not None else None
         if value is not None:
-            st.session_state[key] = value
+            values[key] = value
+    st.session_state[LINK_VALUES] = values
 
 
 def save_from_session(source: Source, settings: Settings, present: bool) -> None:
