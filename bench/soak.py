@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from playwright.sync_api import sync_playwright
 
 from tests.e2e import app, files
 from tests.e2e.server import StreamlitServer
@@ -69,29 +68,21 @@ def run_session(
 ) -> None:
     rng = random.Random(seed)
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(app.CHROMIUM), args=app.LAUNCH_ARGS
-            )
-            try:
-                page = browser.new_page(viewport=app.VIEWPORT)
-                page.set_default_timeout(app.RUN_TIMEOUT_MS)
-                app.open_app(page, url, k=rng.choice([8, 12, 16, 24, 32]))
-                for photo in photos:
-                    if time.monotonic() > deadline:
-                        break
-                    started = time.perf_counter()
-                    app.upload(page, photo.path)
-                    outcome.uploads.append(time.perf_counter() - started)
-                    check(page, outcome, photo.name)
-                    if time.monotonic() > deadline:
-                        break
-                    started = time.perf_counter()
-                    change_k(page, rng)
-                    outcome.k_changes.append(time.perf_counter() - started)
-                    check(page, outcome, photo.name)
-            finally:
-                browser.close()
+        with app.own_browser_page() as page:
+            app.open_app(page, url, k=rng.choice([8, 12, 16, 24, 32]))
+            for photo in photos:
+                if time.monotonic() > deadline:
+                    break
+                started = time.perf_counter()
+                app.upload(page, photo.path)
+                outcome.uploads.append(time.perf_counter() - started)
+                check(page, outcome, photo.name)
+                if time.monotonic() > deadline:
+                    break
+                started = time.perf_counter()
+                change_k(page, rng)
+                outcome.k_changes.append(time.perf_counter() - started)
+                check(page, outcome, photo.name)
     except Exception as exc:
         outcome.problems.append(f"{type(exc).__name__}: {exc}")
 

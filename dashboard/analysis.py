@@ -166,11 +166,7 @@ def _analyse(data: bytes, name: str, settings: Settings, report: Progress) -> An
     result = quantize(
         image,
         settings.k,
-        init=settings.init,
-        n_init=settings.n_init,
-        max_iter=settings.max_iter,
-        seed=settings.seed,
-        space=settings.space,
+        **settings.quantize_options(),
         progress=lambda f, m: report(0.05 + 0.85 * f, m),
     )
     report(0.92, "Writing the indexed PNG…")
@@ -221,16 +217,7 @@ def _sweep_row(
         report((i + fraction) / len(ks), f"K = {k} ({i + 1} of {len(ks)}): {message}")
 
     step(0.0, "starting…")
-    result = quantize(
-        image,
-        k,
-        init=settings.init,
-        n_init=settings.n_init,
-        max_iter=settings.max_iter,
-        seed=settings.seed,
-        space=settings.space,
-        progress=step,
-    )
+    result = quantize(image, k, **settings.quantize_options(), progress=step)
     png = encode_indexed_png(result.palette, result.labels)
     return SweepRow(
         k=k,

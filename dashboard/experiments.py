@@ -4,7 +4,7 @@ random against k-means++ starts, RGB against L*a*b*, and frames of the iteration
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import streamlit as st
@@ -136,15 +136,8 @@ def compare_spaces(data: bytes, settings: Settings) -> list[SpaceResult]:
 
     def work(space: str) -> SpaceResult:
         image = decoded(data)
-        result: Quantization = quantize(
-            image,
-            settings.k,
-            init=settings.init,
-            seed=settings.seed,
-            space=space,
-            n_init=settings.n_init,
-            max_iter=settings.max_iter,
-        )
+        options = replace(settings, space=space).quantize_options()
+        result: Quantization = quantize(image, settings.k, **options)
         quantized = result.image()
         return SpaceResult(space, preview(quantized), result.mse, mean_delta_e(image, quantized))
 

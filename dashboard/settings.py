@@ -32,6 +32,16 @@ class Settings:
         if self.init not in INIT_LABELS or self.space not in SPACE_LABELS:
             raise ValueError("unknown init or colour space")
 
+    def quantize_options(self) -> dict[str, object]:
+        """The keyword arguments of ``kmeans_core.quantize`` besides K."""
+        return dict(
+            init=self.init,
+            space=self.space,
+            seed=self.seed,
+            n_init=self.n_init,
+            max_iter=self.max_iter,
+        )
+
     def with_k(self, k: int) -> Settings:
         """The same settings with another K."""
         return Settings(k, self.init, self.space, self.seed, self.n_init, self.max_iter)

@@ -12,11 +12,13 @@ from __future__ import annotations
 import io
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
 from PIL import Image
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from .server import ARTIFACTS
 
@@ -38,6 +40,20 @@ LAUNCH_ARGS = [
     "--disable-background-networking",
 ]
 VIEWPORT = {"width": 1400, "height": 1000}
+
+
+@contextmanager
+def own_browser_page() -> Iterator[Page]:
+    """A page in a Chromium of its own, set up as the suite's fixtures set theirs: for
+    code that drives several browsers at once, each from its own thread."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            page.set_default_timeout(RUN_TIMEOUT_MS)
+            yield page
+        finally:
+            browser.close()
 
 
 def main(page: Page) -> Locator:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from . import app, files
 from .server import StreamlitServer, write_figures
@@ -46,33 +45,25 @@ class Session:
 
 def run_session(session: Session, url: str, start: threading.Barrier) -> None:
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(app.CHROMIUM), args=app.LAUNCH_ARGS
-            )
-            try:
-                page = browser.new_page(viewport=app.VIEWPORT)
-                page.set_default_timeout(app.RUN_TIMEOUT_MS)
-                if session.sample is None:
-                    app.open_app(page, url, k=session.k)
-                start.wait(START_TIMEOUT_S)
-                started = time.perf_counter()
-                if session.sample is None:
-                    app.upload(page, session.photo.path)
-                else:
-                    app.open_app(page, url, sample=session.sample, k=session.k)
-                seconds = time.perf_counter() - started
-                errors = app.error_messages(page)
-                session.seen = {
-                    "seconds": seconds,
-                    "errors": errors,
-                    "exceptions": app.exception_count(page),
-                    "caption": "" if errors else app.header_caption(page),
-                    "ratio": "" if errors else app.metric(page, "Compression ratio"),
-                }
-                app.screenshot(page, f"concurrent-{session.label}")
-            finally:
-                browser.close()
+        with app.own_browser_page() as page:
+            if session.sample is None:
+                app.open_app(page, url, k=session.k)
+            start.wait(START_TIMEOUT_S)
+            started = time.perf_counter()
+            if session.sample is None:
+                app.upload(page, session.photo.path)
+            else:
+                app.open_app(page, url, sample=session.sample, k=session.k)
+            seconds = time.perf_counter() - started
+            errors = app.error_messages(page)
+            session.seen = {
+                "seconds": seconds,
+                "errors": errors,
+                "exceptions": app.exception_count(page),
+                "caption": "" if errors else app.header_caption(page),
+                "ratio": "" if errors else app.metric(page, "Compression ratio"),
+            }
+            app.screenshot(page, f"concurrent-{session.label}")
     except BaseException as exc:  # reported by the test, in the main thread
         session.error = exc
         start.abort()
