@@ -163,12 +163,7 @@ def _analyse(data: bytes, name: str, settings: Settings, report: Progress) -> An
     report(0.01, "Decoding the image…")
     image, original_size = decode_for_app(data)
     report(0.02, f"Counting the colours of {image.shape[1]}×{image.shape[0]} pixels…")
-    result = quantize(
-        image,
-        settings.k,
-        **settings.quantize_options(),
-        progress=lambda f, m: report(0.05 + 0.85 * f, m),
-    )
+    result = quantize(image, settings=settings, progress=lambda f, m: report(0.05 + 0.85 * f, m))
     report(0.92, "Writing the indexed PNG…")
     png = encode_indexed_png(result.palette, result.labels)
     report(0.97, "Preparing the views…")
@@ -195,7 +190,7 @@ def _analyse(data: bytes, name: str, settings: Settings, report: Progress) -> An
 def sweep_k(data: bytes, settings: Settings, ks: tuple[int, ...] = SWEEP_KS) -> list[SweepRow]:
     """Quantize at every K in ``ks`` with otherwise the same settings; cached.
 
-    Call it with ``settings.without_k()`` so that changing K does not redo the sweep. Each K
+    Call it with ``without_k(settings)`` so that changing K does not redo the sweep. Each K
     takes the compute slot on its own, so other users' runs go in between.
     """
     report = progress_bar()
@@ -217,7 +212,7 @@ def _sweep_row(
         report((i + fraction) / len(ks), f"K = {k} ({i + 1} of {len(ks)}): {message}")
 
     step(0.0, "starting…")
-    result = quantize(image, k, **settings.quantize_options(), progress=step)
+    result = quantize(image, k, settings=settings, progress=step)
     png = encode_indexed_png(result.palette, result.labels)
     return SweepRow(
         k=k,

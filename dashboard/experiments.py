@@ -4,7 +4,7 @@ random against k-means++ starts, RGB against L*a*b*, and frames of the iteration
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -136,8 +136,7 @@ def compare_spaces(data: bytes, settings: Settings) -> list[SpaceResult]:
 
     def work(space: str) -> SpaceResult:
         image = decoded(data)
-        options = replace(settings, space=space).quantize_options()
-        result: Quantization = quantize(image, settings.k, **options)
+        result: Quantization = quantize(image, settings=settings.but(space=space))
         quantized = result.image()
         return SpaceResult(space, preview(quantized), result.mse, mean_delta_e(image, quantized))
 

@@ -1,7 +1,9 @@
-"""Session-state keys of the shared sidebar widgets, and their defaults."""
+"""Session-state keys of the shared sidebar widgets, and their defaults (the K-Means ones
+from ``kmeans_core.Settings``)."""
+
+from kmeans_core.settings import DEFAULTS as SETTINGS
 
 from .samples import DEFAULT_SAMPLE
-from .settings import DEFAULT_K
 
 
 class Keys:
@@ -18,12 +20,12 @@ class Keys:
 
 DEFAULTS: dict[str, object] = {
     Keys.sample: DEFAULT_SAMPLE.key,
-    Keys.k: DEFAULT_K,
-    Keys.init: "k-means++",
-    Keys.space: "rgb",
-    Keys.seed: 0,
-    Keys.n_init: 1,
-    Keys.max_iter: 300,
+    Keys.k: SETTINGS.k,
+    Keys.init: SETTINGS.init,
+    Keys.space: SETTINGS.space,
+    Keys.seed: SETTINGS.seed,
+    Keys.n_init: SETTINGS.n_init,
+    Keys.max_iter: SETTINGS.max_iter,
     Keys.present: False,
 }
 

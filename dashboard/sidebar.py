@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kmeans_core import MAX_K
+from kmeans_core import RANGES
 
 from .analysis import PIXEL_LIMIT
 from .keys import DEFAULTS, LINK_VALUES, Keys
 from .samples import SAMPLES, SAMPLES_BY_KEY
-from .settings import (
-    INIT_LABELS,
-    MAX_ITERATIONS,
-    MAX_RESTARTS,
-    SPACE_LABELS,
-    Settings,
-    Source,
-)
+from .settings import INIT_LABELS, SPACE_LABELS, Settings, Source
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "gif"]
 
@@ -34,6 +27,12 @@ def _start(key: str) -> object:
     if key in st.session_state:
         return st.session_state[key]
     return st.session_state.get(LINK_VALUES, {}).get(key, DEFAULTS[key])
+
+
+def _limits(setting: str) -> tuple[int, int]:
+    """A whole-number setting's range, from ``kmeans_core.RANGES``."""
+    allowed = RANGES[setting]
+    return int(allowed.low), int(allowed.high)
 
 
 def render_sidebar() -> tuple[Source, Settings, bool]:
@@ -57,7 +56,7 @@ def render_sidebar() -> tuple[Source, Settings, bool]:
             help="Remove the uploaded file (×) to use a sample again.",
         )
         st.subheader("K-Means")
-        k = st.slider("K: colours in the palette", 1, MAX_K, _start(Keys.k), key=Keys.k)
+        k = st.slider("K: colours in the palette", *_limits("k"), _start(Keys.k), key=Keys.k)
         init = st.radio(
             "Starting centroids",
             list(INIT_LABELS),
@@ -75,18 +74,18 @@ def render_sidebar() -> tuple[Source, Settings, bool]:
             help="CIE L*a*b* measures distance the way eyes see difference: see How it works.",
         )
         with st.expander("More settings"):
-            seed = st.number_input("Random seed", 0, 2**31 - 1, _start(Keys.seed), key=Keys.seed)
+            seed = st.number_input(
+                "Random seed", *_limits("seed"), _start(Keys.seed), key=Keys.seed
+            )
             n_init = st.number_input(
                 "Restarts (the lowest WCSS is kept)",
-                1,
-                MAX_RESTARTS,
+                *_limits("n_init"),
                 _start(Keys.n_init),
                 key=Keys.n_init,
             )
             max_iter = st.number_input(
                 "Maximum iterations per restart",
-                1,
-                MAX_ITERATIONS,
+                *_limits("max_iter"),
                 _start(Keys.max_iter),
                 key=Keys.max_iter,
             )
@@ -98,7 +97,14 @@ def render_sidebar() -> tuple[Source, Settings, bool]:
             help="Large type for a projector. The address bar then holds a link that "
             "reopens this sample, these settings and this page.",
         )
-    settings = Settings(int(k), init, space, int(seed), int(n_init), int(max_iter))
+    settings = Settings(
+        k=int(k),
+        init=init,
+        space=space,
+        seed=int(seed),
+        n_init=int(n_init),
+        max_iter=int(max_iter),
+    )
     if uploaded is not None:
         return Source(uploaded.name, uploaded.getvalue(), is_sample=False), settings, present
     sample = SAMPLES_BY_KEY[sample_key]

@@ -11,27 +11,23 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from kmeans_core import MAX_K
+from kmeans_core import RANGES
 
 from .keys import DEFAULTS, LINK_VALUES, Keys
 from .samples import SAMPLES_BY_KEY
-from .settings import (
-    INIT_LABELS,
-    MAX_ITERATIONS,
-    MAX_RESTARTS,
-    SPACE_LABELS,
-    Settings,
-    Source,
-)
+from .settings import INIT_LABELS, SPACE_LABELS, Settings, Source
 
 
-def _int_in(low: int, high: int) -> Callable[[str], int | None]:
+def _int_in(setting: str) -> Callable[[str], int | None]:
+    """A parser for a whole-number setting, inside its range in ``kmeans_core.RANGES``."""
+    allowed = RANGES[setting]
+
     def parse(text: str) -> int | None:
         try:
             value = int(text)
         except ValueError:
             return None
-        return value if low <= value <= high else None
+        return value if value in allowed else None
 
     return parse
 
@@ -43,12 +39,12 @@ def _one_of(choices) -> Callable[[str], str | None]:
 # query parameter -> (session key, parser: text -> value, or None when invalid)
 PARAMETERS: dict[str, tuple[str, Callable[[str], object]]] = {
     "sample": (Keys.sample, _one_of(SAMPLES_BY_KEY)),
-    "k": (Keys.k, _int_in(1, MAX_K)),
+    "k": (Keys.k, _int_in("k")),
     "init": (Keys.init, _one_of(INIT_LABELS)),
     "space": (Keys.space, _one_of(SPACE_LABELS)),
-    "seed": (Keys.seed, _int_in(0, 2**31 - 1)),
-    "restarts": (Keys.n_init, _int_in(1, MAX_RESTARTS)),
-    "max_iter": (Keys.max_iter, _int_in(1, MAX_ITERATIONS)),
+    "seed": (Keys.seed, _int_in("seed")),
+    "restarts": (Keys.n_init, _int_in("n_init")),
+    "max_iter": (Keys.max_iter, _int_in("max_iter")),
     "present": (Keys.present, lambda text: text == "1" or None),
 }
 

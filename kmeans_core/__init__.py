@@ -22,19 +22,22 @@ from .lloyd import weighted_lloyd
 from .loading import DEFAULT_MAX_PIXELS, load_image, load_image_fitted
 from .metrics import mean_delta_e, mse, psnr, psnr_from_mse
 from .pillow_quantizers import pillow_methods, pillow_quantize
-from .quantization import MAX_K, Quantization, RunSummary, quantize
+from .quantization import Quantization, RunSummary, quantize
 from .remap import assign_to_palette, dither_to_palette
 from .seeding import INITS
+from .settings import MAX_K, RANGES, Settings
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
     "INITS",
     "MAX_K",
+    "RANGES",
     "SPACES",
     "CompressionReport",
     "ImageError",
     "Quantization",
     "RunSummary",
+    "Settings",
     "assign_to_palette",
     "compute_centroids",
     "dither_to_palette",

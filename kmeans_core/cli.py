@@ -18,36 +18,59 @@ from .colorspace import SPACES
 from .encoding import CompressionReport, encode_indexed_png, hex_color
 from .errors import ImageError
 from .loading import DEFAULT_MAX_PIXELS, load_image
-from .quantization import DEFAULT_MAX_ITER, DEFAULT_TOL, MAX_K, quantize
+from .quantization import quantize
 from .remap import dither_to_palette
 from .seeding import INITS
+from .settings import DEFAULTS, RANGES, Settings
 
 EXIT_USAGE = 2
+
+
+# Each setting's option; its default and range come from Settings.
+FLAGS = {
+    "k": "-k",
+    "init": "--init",
+    "n_init": "--n-init",
+    "max_iter": "--max-iter",
+    "tol": "--tol",
+    "seed": "--seed",
+    "space": "--space",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m kmeans_core",
         description="Quantize an image to K colours with K-Means and write an indexed PNG.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("input", type=Path, help="JPEG, PNG, WebP, TIFF, BMP or GIF file")
     parser.add_argument(
-        "-k", type=int, default=16, help=f"number of colours, 1 to {MAX_K} (default 16)"
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        default=argparse.SUPPRESS,  # nothing to show in --help
+        help="indexed PNG to write",
     )
-    parser.add_argument("-o", "--output", type=Path, required=True, help="indexed PNG to write")
-    parser.add_argument("--init", choices=INITS, default="k-means++", help="initial centroids")
-    parser.add_argument("--n-init", type=int, default=1, help="restarts; the lowest WCSS is kept")
-    parser.add_argument(
-        "--max-iter", type=int, default=DEFAULT_MAX_ITER, help="iterations per restart"
+
+    def setting(name: str, help: str, **kwargs) -> None:
+        parser.add_argument(
+            FLAGS[name], dest=name, default=getattr(DEFAULTS, name), help=help, **kwargs
+        )
+
+    k_range, iter_range, init_range = (RANGES[n] for n in ("k", "max_iter", "n_init"))
+    setting("k", f"number of colours, {k_range.low:g} to {k_range.high:g}", type=int)
+    setting("init", "initial centroids", choices=INITS)
+    setting(
+        "n_init",
+        f"restarts, {init_range.low:g} to {init_range.high:g}; the lowest WCSS is kept",
+        type=int,
     )
-    parser.add_argument(
-        "--tol",
-        type=float,
-        default=DEFAULT_TOL,
-        help="stop when centroids move less (0: fixed point)",
-    )
-    parser.add_argument("--seed", type=int, default=None, help="random seed, for repeatable runs")
-    parser.add_argument("--space", choices=SPACES, default="rgb", help="colour space to cluster in")
+    setting("max_iter", f"iterations per restart, at most {iter_range.high:g}", type=int)
+    setting("tol", "stop when the centroids move less than this (0: at a fixed point)", type=float)
+    setting("seed", "random seed: the same seed gives the same result", type=int)
+    setting("space", "colour space to cluster in", choices=SPACES)
     parser.add_argument(
         "--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="refuse larger images"
     )
@@ -64,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     keep_freed_memory()
     try:
         _check_arguments(args)
-        report = run(args)
+        report = run(args, settings_from(args))
     except (ImageError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -78,18 +101,23 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The K-Means settings the options ask for; a ValueError names the option at fault."""
+    try:
+        return Settings(**{name: getattr(args, name) for name in FLAGS})
+    except ValueError as exc:
+        name, _, rest = str(exc).partition(" ")
+        raise ValueError(f"{FLAGS.get(name, name)} {rest}") from None
+
+
 def _check_arguments(args: argparse.Namespace) -> None:
-    if not 1 <= args.k <= MAX_K:
-        raise ValueError(f"-k must be between 1 and {MAX_K}, got {args.k}")
-    if args.n_init < 1 or args.max_iter < 1:
-        raise ValueError("--n-init and --max-iter must be at least 1")
-    if args.tol < 0 or args.max_pixels < 1:
-        raise ValueError("--tol must be at least 0 and --max-pixels at least 1")
+    if args.max_pixels < 1:
+        raise ValueError("--max-pixels must be at least 1")
     if args.output.is_dir():
         raise ValueError(f"{args.output} is a folder; give a file name such as out.png")
 
 
-def run(args: argparse.Namespace) -> dict:
+def run(args: argparse.Namespace, settings: Settings) -> dict:
     """Decode, quantize, write the PNG; return the JSON report."""
     started = time.perf_counter()
     try:
@@ -100,16 +128,7 @@ def run(args: argparse.Namespace) -> dict:
         raise ImageError(f"Cannot read {args.input} ({exc.strerror}); check the file.") from None
     image = load_image(input_bytes, max_pixels=args.max_pixels)
     decoded = time.perf_counter()
-    result = quantize(
-        image,
-        args.k,
-        init=args.init,
-        n_init=args.n_init,
-        max_iter=args.max_iter,
-        tol=args.tol,
-        seed=args.seed,
-        space=args.space,
-    )
+    result = quantize(image, settings=settings)
     labels, squared_error = result.labels, result.squared_error
     if args.dither:
         labels = dither_to_palette(image, result.palette)
@@ -130,14 +149,14 @@ def run(args: argparse.Namespace) -> dict:
         "output": str(args.output),
         "width": result.width,
         "height": result.height,
-        "k": args.k,
+        "k": settings.k,
         "colors_used": result.colors_used,
         "distinct_colors": result.distinct_colors,
         "fewer_colors_than_k": result.fewer_colors_than_k,
-        "init": args.init,
-        "space": args.space,
-        "n_init": args.n_init,
-        "seed": args.seed,
+        "init": settings.init,
+        "space": settings.space,
+        "n_init": settings.n_init,
+        "seed": settings.seed,
         "iterations": result.iterations,
         "converged": result.converged,
         "wcss": result.wcss,

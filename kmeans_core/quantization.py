@@ -5,19 +5,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from .colors import ColorCounts, count_colors, labels_per_pixel, pack_rgb
-from .colorspace import SPACES, to_rgb, to_space
+from .colorspace import to_rgb, to_space
 from .grid import ColorGrid, coarser_grid, grid_of_colors
 from .lloyd import HamerlyState, LloydResult, weighted_lloyd
 from .metrics import psnr_from_mse
-from .seeding import INITS, kmeans_plusplus, random_init
+from .seeding import kmeans_plusplus, random_init
+from .settings import DEFAULTS, Settings
 
-MAX_K = 256
-DEFAULT_TOL = 1e-4
-DEFAULT_MAX_ITER = 300
 # Above this many distinct colours, a run starts with Lloyd on a 32³ grid of colour cells, goes
 # on with a 64³ grid, and finishes with exact Lloyd on every colour (see grid.py).
 WARM_START_ABOVE = 20_000
@@ -63,7 +62,7 @@ class Quantization:
     n_init: int
     max_iter: int
     tol: float
-    seed: int | None
+    seed: int
     wcss: float
     squared_error: int  # the RGB squared error summed over pixels and channels
     wcss_history: tuple[float, ...]
@@ -115,46 +114,44 @@ class Quantization:
 
 def quantize(
     image: np.ndarray,
-    k: int = 16,
+    k: int | None = None,
     *,
-    init: str = "k-means++",
-    n_init: int = 1,
-    max_iter: int = DEFAULT_MAX_ITER,
-    tol: float = DEFAULT_TOL,
-    seed: int | None = None,
-    space: str = "rgb",
+    settings: Settings | None = None,
     progress: Progress | None = None,
+    **options: Any,
 ) -> Quantization:
-    """Quantize an (H, W, 3) uint8 RGB image to ``k`` colours with K-Means.
+    """Quantize an (H, W, 3) uint8 RGB image to K colours with K-Means.
 
-    Lloyd's algorithm runs on the image's distinct colours weighted by their pixel counts
-    (exactly the same algorithm as on every pixel), from ``init`` ('k-means++' or 'random':
-    K random pixels of distinct colours), ``n_init`` times, keeping the lowest WCSS. It stops
-    at a fixed point, when the centroids' squared movement falls to ``tol`` × the colours'
-    mean variance, or after ``max_iter`` iterations. Images with many colours get a warm
-    start on a coarse colour grid first; the answer is still Lloyd on the real colours.
-    ``space`` is 'rgb' or 'lab' (CIE L*a*b*); the palette is RGB either way. The same
-    ``seed`` gives the same result. ``progress(fraction, message)`` reports the work.
+    The run follows ``settings`` (:class:`~kmeans_core.settings.Settings`, its defaults
+    when None), with ``k`` and any other setting given by name (``seed=1``, ``init='random'``)
+    taking precedence. Lloyd's algorithm runs on the image's distinct colours weighted by
+    their pixel counts (exactly the same algorithm as on every pixel), ``n_init`` times,
+    keeping the lowest WCSS. Images with many colours get a warm start on a coarse colour
+    grid first; the answer is still Lloyd on the real colours. The palette is RGB in either
+    colour space. ``progress(fraction, message)`` reports the work.
     """
     started = time.perf_counter()
-    _validate(image, k, init, n_init, max_iter, tol, space)
+    if k is not None:
+        options["k"] = k
+    settings = (settings or DEFAULTS).but(**options) if options else settings or DEFAULTS
+    _validate(image)
+    k, init, space = settings.k, settings.init, settings.space
+    n_init, max_iter, tol = settings.n_init, settings.max_iter, settings.tol
     report = progress or (lambda fraction, message: None)
     height, width = image.shape[:2]
-    settings = dict(
-        k=k, init=init, space=space, n_init=n_init, max_iter=max_iter, tol=tol, seed=seed
-    )
+    settings_fields = settings.as_dict()
     codes_buffer = pack_rgb(image)
     colors = count_colors(codes_buffer, in_place=True)
     if len(colors) <= k:
         pixel_codes = pack_rgb(image, out=codes_buffer)
-        return _keep_every_color(colors, pixel_codes, (height, width), settings, started)
+        return _keep_every_color(colors, pixel_codes, (height, width), settings_fields, started)
 
     rgb = colors.colors
     points = to_space(rgb, space)
     weights = colors.counts.astype(np.float64)
     grids = _grids(colors.codes, points, weights, k) if len(colors) > WARM_START_ABOVE else []
     runs: list[_Run] = []
-    for run, seed_sequence in enumerate(np.random.SeedSequence(seed).spawn(n_init)):
+    for run, seed_sequence in enumerate(np.random.SeedSequence(settings.seed).spawn(n_init)):
         prefix = f"restart {run + 1} of {n_init}: " if n_init > 1 else ""
 
         def on_iteration(t: int, wcss: float, run: int = run, prefix: str = prefix) -> None:
@@ -192,7 +189,7 @@ def quantize(
         runs=tuple(r.summary for r in runs),
         best_run=best_run,
         seconds=time.perf_counter() - started,
-        **settings,
+        **settings_fields,
     )
 
 
@@ -334,9 +331,7 @@ def _rgb_squared_error(
     return total
 
 
-def _validate(
-    image: np.ndarray, k: int, init: str, n_init: int, max_iter: int, tol: float, space: str
-) -> None:
+def _validate(image: np.ndarray) -> None:
     if not (
         isinstance(image, np.ndarray)
         and image.dtype == np.uint8
@@ -346,17 +341,6 @@ def _validate(
         raise ValueError("image must be an (H, W, 3) uint8 RGB array")
     if image.shape[0] == 0 or image.shape[1] == 0:
         raise ValueError("image has no pixels")
-    whole = (int, np.integer)
-    if not all(isinstance(v, whole) and not isinstance(v, bool) for v in (k, n_init, max_iter)):
-        raise ValueError("K, n_init and max_iter must be whole numbers")
-    if not 1 <= k <= MAX_K:
-        raise ValueError(f"K must be between 1 and {MAX_K}, got {k}")
-    if init not in INITS:
-        raise ValueError(f"init must be one of {INITS}, got {init!r}")
-    if space not in SPACES:
-        raise ValueError(f"space must be one of {SPACES}, got {space!r}")
-    if n_init < 1 or max_iter < 1 or tol < 0:
-        raise ValueError("n_init and max_iter must be at least 1 and tol at least 0")
 
 
 def _keep_every_color(colors: ColorCounts, pixel_codes, shape, settings, started) -> Quantization:

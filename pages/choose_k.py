@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import figures, session, views
 from dashboard.analysis import SWEEP_KS, sweep_k
+from dashboard.settings import without_k
 
 analysis = session.require()
 settings = session.current_settings()
@@ -14,12 +15,12 @@ st.markdown(
     "settings. More colours always lower the WCSS; the **elbow** is where adding more "
     "stops paying off."
 )
-sweep_key = (source.digest, settings.without_k())
+sweep_key = (source.digest, without_k(settings))
 requested = st.session_state.setdefault("requested_sweeps", set())
 if st.button("Compute the K sweep", type="primary", icon=":material/play_arrow:"):
     requested.add(sweep_key)
 if sweep_key in requested:
-    rows = sweep_k(source.data, settings.without_k())
+    rows = sweep_k(source.data, without_k(settings))
     ks = [row.k for row in rows]
     figure = figures.k_sweep(
         ks, [r.wcss for r in rows], [r.psnr for r in rows], [r.ratio for r in rows], settings.k

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from dashboard.samples import DEFAULT_SAMPLE
-from dashboard.settings import DEFAULT_K
+from kmeans_core.settings import DEFAULTS
 from tests import filebytes
 
 from . import app, files
@@ -80,7 +80,7 @@ def test_bad_files_then_a_good_photo(page: Page, app_server, tmp_path):
     assert good.name in app.header_caption(page)
     expect(app.main(page).locator("[data-testid='stImage'] img").first).to_be_visible()
     assert len(app.image_sizes(page)) >= 2
-    expected = app.expected_ratio(good.width, good.height, DEFAULT_K)
+    expected = app.expected_ratio(good.width, good.height, DEFAULTS.k)
     assert app.metric(page, "Compression ratio") == app.ratio_label(expected)
     app.screenshot(page, "bad-upload-then-good-photo")
 
