@@ -1,9 +1,18 @@
-"""The one computation behind every page, cached per image bytes and settings.
+"""The computations behind every page: what belongs to the image, done once per image, and
+what depends on the settings, done once per image and settings.
 
-Memory is the budget that matters on a shared server (about 1 GB for everyone), so:
-images over ``CLUSTER_PIXEL_LIMIT`` are reduced before clustering, only one computation
-runs at a time, the cache is bounded, and the pages get small previews, never the
-full-size pixels.
+Work is split so that a K change costs little more than K-Means itself:
+
+* :func:`prepared_photo` decodes the upload, counts its colours, draws the 3-D view's sample
+  and encodes the original's preview and crop once per image (shared, read-only).
+* :func:`compress` quantizes it at one setting and encodes the indexed PNG and the previews,
+  which are indexed PNGs too: small, and holding only the palette's colours.
+
+Both are keyed by the image's digest plus the settings; the bytes travel unhashed.
+
+Memory is the budget that matters on a shared server (about 1 GB for everyone), so images
+over ``CLUSTER_PIXEL_LIMIT`` are reduced before clustering, only one computation runs at a
+time, the caches are bounded, and the browser gets previews, never the full-size pixels.
 """
 
 from __future__ import annotations
@@ -11,7 +20,8 @@ from __future__ import annotations
 import io
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -21,14 +31,15 @@ from PIL import Image
 
 from kmeans_core import (
     DEFAULT_MAX_PIXELS,
+    ColorCounts,
     CompressionReport,
     Quantization,
+    Settings,
     encode_indexed_png,
+    image_colors,
     load_image_fitted,
     quantize,
 )
-
-from .settings import Settings
 
 PIXEL_LIMIT = DEFAULT_MAX_PIXELS  # refused above this, from the header, before decoding
 CLUSTER_PIXEL_LIMIT = 16_000_000  # clustered at full resolution up to here, reduced above
@@ -37,6 +48,9 @@ CROP_SIDE = 240  # the 1:1 detail crop
 SCATTER_POINTS = 20_000  # pixels drawn in the 3-D view
 SWEEP_KS = (2, 4, 8, 16, 32, 64, 128, 256)
 CACHE_TTL_SECONDS = 3600
+# A 12 MP photo's pixels, colours and previews take about 60 MB: a few images at once.
+PHOTO_CACHE_ENTRIES = 4
+RESULT_CACHE_ENTRIES = 12
 
 # One heavy computation at a time: a second user waits a second or two instead of the
 # server running out of memory. Each K of a sweep takes the slot separately.
@@ -47,26 +61,77 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Analysis:
-    """Everything the pages show about one image at one setting."""
+class Photo:
+    """One decoded image and everything about it that does not depend on the settings."""
 
-    name: str
+    pixels: np.ndarray  # (H, W, 3) uint8, read-only; reduced when over CLUSTER_PIXEL_LIMIT
+    colors: ColorCounts  # its distinct colours with their pixel counts
+    original_size: tuple[int, int]  # (width, height) of the file as uploaded
     input_bytes: int
     input_format: str
-    original_size: tuple[int, int]  # (width, height) of the file as uploaded
-    result: Quantization
-    png: bytes  # the indexed PNG at the clustered size
-    original_preview: np.ndarray
-    quantized_preview: np.ndarray
-    original_crop: np.ndarray
-    quantized_crop: np.ndarray
-    sample_rgb: np.ndarray  # (s, 3) uint8: random pixels for the 3-D view
-    sample_labels: np.ndarray  # (s,) their palette index
+    preview_pixels: np.ndarray  # (h, w, 3) uint8: the pixels the previews show
+    preview_png: bytes  # preview_pixels as a PNG, encoded once
+    crop_box: tuple[int, int, int, int]  # (left, top, right, bottom) of the 1:1 crop
+    crop_png: bytes  # the original's crop as a PNG
+    sample_index: np.ndarray  # (s,) flat indices of the pixels drawn in the 3-D view
+    sample_rgb: np.ndarray  # (s, 3) uint8: their colours
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
 
     @property
     def reduced(self) -> bool:
         """True when the image was reduced before clustering."""
-        return (self.result.width, self.result.height) != self.original_size
+        return (self.width, self.height) != self.original_size
+
+
+@dataclass(frozen=True)
+class Compression:
+    """One image quantized at one setting, with its file and its previews."""
+
+    result: Quantization
+    png: bytes  # the indexed PNG at the clustered size
+    preview_png: bytes  # the preview's pixels in palette colours, an indexed PNG
+    crop_png: bytes  # the 1:1 crop in palette colours, an indexed PNG
+    sample_labels: np.ndarray  # (s,) palette index of each 3-D sample pixel
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the pages show about the current image at the current settings."""
+
+    name: str
+    photo: Photo
+    compression: Compression
+
+    @property
+    def result(self) -> Quantization:
+        return self.compression.result
+
+    @property
+    def png(self) -> bytes:
+        return self.compression.png
+
+    @property
+    def original_size(self) -> tuple[int, int]:
+        return self.photo.original_size
+
+    @property
+    def input_bytes(self) -> int:
+        return self.photo.input_bytes
+
+    @property
+    def input_format(self) -> str:
+        return self.photo.input_format
+
+    @property
+    def reduced(self) -> bool:
+        return self.photo.reduced
 
     @property
     def report(self) -> CompressionReport:
@@ -105,33 +170,52 @@ def file_format(data: bytes) -> str:
         return "image"
 
 
-def preview(image: np.ndarray, long_side: int = PREVIEW_LONG_SIDE) -> np.ndarray:
-    height, width = image.shape[:2]
-    scale = long_side / max(height, width)
-    if scale >= 1:
-        return image
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BOX))
+def preview_size(width: int, height: int, long_side: int = PREVIEW_LONG_SIDE) -> tuple[int, int]:
+    """The (width, height) of an image shown at most ``long_side`` pixels long."""
+    scale = min(1.0, long_side / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _centre_crop(image: np.ndarray, side: int = CROP_SIDE) -> np.ndarray:
-    height, width = image.shape[:2]
-    top, left = max(0, (height - side) // 2), max(0, (width - side) // 2)
-    return np.ascontiguousarray(image[top : top + side, left : left + side])
+def sampled(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``pixels`` at ``size`` by nearest-pixel sampling: every value is one of the input's.
+
+    The original's preview and the compressed one are sampled at the same places, so each
+    compressed preview pixel is exactly the palette colour of the original preview pixel
+    beside it, and holds nothing but palette colours.
+    """
+    if (pixels.shape[1], pixels.shape[0]) == size:
+        return pixels
+    return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.NEAREST))
 
 
-def progress_bar() -> Progress:
-    """A progress bar in the page that the caller owns; created inside the cached function
-    so that a cache hit replays nothing stale (see GUIDE fact 4)."""
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """A full-colour PNG of (H, W, 3) uint8 pixels."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()
+
+
+def _crop_box(width: int, height: int, side: int = CROP_SIDE) -> tuple[int, int, int, int]:
+    left, top = max(0, (width - side) // 2), max(0, (height - side) // 2)
+    return left, top, min(width, left + side), min(height, top + side)
+
+
+@contextmanager
+def progress_bar() -> Iterator[Progress]:
+    """A progress bar in the page, gone when the block ends, on an error too.
+
+    Create it inside the cached function that reports to it: a bar made outside and passed
+    in cannot be replayed when the cache answers (Streamlit raises CacheReplayClosureError).
+    """
     bar = st.empty()
 
     def report(fraction: float, message: str) -> None:
-        if fraction >= 1:
-            bar.empty()
-        else:
-            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+        bar.progress(min(max(fraction, 0.0), 1.0), text=message)
 
-    return report
+    try:
+        yield report
+    finally:
+        bar.empty()
 
 
 def run_in_slot(report: Progress, work: Callable[[], T]) -> T:
@@ -145,66 +229,96 @@ def run_in_slot(report: Progress, work: Callable[[], T]) -> T:
         _COMPUTE_SLOT.release()
 
 
-@st.cache_data(max_entries=8, max_size="100MB", ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def analyse(data: bytes, name: str, settings: Settings) -> Analysis:
-    """Decode, quantize and prepare every view of one image; cached per bytes and settings.
-
-    All of it, decoding included, holds the compute slot: the full-size arrays of two
-    images never coexist.
-    """
-    report = progress_bar()
-    try:
-        return run_in_slot(report, lambda: _analyse(data, name, settings, report))
-    finally:
-        report(1.0, "")  # no progress bar left standing, above an error message either
+@st.cache_resource(max_entries=PHOTO_CACHE_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def prepared_photo(digest: str, _data: bytes) -> Photo:
+    """Decode ``_data`` (whose sha-256 starts with ``digest``) and prepare what every setting
+    shares. One copy for every session and page: its arrays are read-only."""
+    with progress_bar() as report:
+        return run_in_slot(report, lambda: _prepare(_data, report))
 
 
-def _analyse(data: bytes, name: str, settings: Settings, report: Progress) -> Analysis:
+def _prepare(data: bytes, report: Progress) -> Photo:
     report(0.01, "Decoding the image…")
-    image, original_size = decode_for_app(data)
-    report(0.02, f"Counting the colours of {image.shape[1]}×{image.shape[0]} pixels…")
-    result = quantize(image, settings=settings, progress=lambda f, m: report(0.05 + 0.85 * f, m))
-    report(0.92, "Writing the indexed PNG…")
-    png = encode_indexed_png(result.palette, result.labels)
-    report(0.97, "Preparing the views…")
-    quantized = result.image()
-    count = min(SCATTER_POINTS, result.pixels)
-    sample = np.random.default_rng(0).choice(result.pixels, size=count, replace=False)
-    return Analysis(
-        name=name,
+    pixels, original_size = decode_for_app(data)
+    height, width = pixels.shape[:2]
+    report(0.03, f"Counting the colours of {width:,}×{height:,} pixels…")
+    colors = image_colors(pixels)
+    preview = sampled(pixels, preview_size(width, height))
+    box = _crop_box(width, height)
+    count = min(SCATTER_POINTS, width * height)
+    sample_index = np.random.default_rng(0).choice(width * height, size=count, replace=False)
+    photo = Photo(
+        pixels=pixels,
+        colors=colors,
+        original_size=original_size,
         input_bytes=len(data),
         input_format=file_format(data),
-        original_size=original_size,
+        preview_pixels=preview,
+        preview_png=png_bytes(preview),
+        crop_box=box,
+        crop_png=png_bytes(np.ascontiguousarray(pixels[box[1] : box[3], box[0] : box[2]])),
+        sample_index=sample_index,
+        sample_rgb=pixels.reshape(-1, 3)[sample_index],
+    )
+    for array in (photo.pixels, photo.preview_pixels, photo.sample_index, photo.sample_rgb):
+        array.flags.writeable = False
+    return photo
+
+
+@st.cache_resource(max_entries=RESULT_CACHE_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def compress(digest: str, settings: Settings, _data: bytes) -> Compression:
+    """Quantize the image at ``settings`` and encode its file and previews; one shared copy
+    per image and settings (nothing in it is modified afterwards)."""
+    photo = prepared_photo(digest, _data)
+    with progress_bar() as report:
+        return run_in_slot(report, lambda: _compress(photo, settings, report))
+
+
+def _compress(photo: Photo, settings: Settings, report: Progress) -> Compression:
+    result = quantize(
+        photo.pixels,
+        settings=settings,
+        colors=photo.colors,
+        progress=lambda f, m: report(0.05 + 0.85 * f, m),
+    )
+    report(0.92, "Writing the indexed PNG…")
+    palette, labels = result.palette, result.labels
+    left, top, right, bottom = photo.crop_box
+    preview_height, preview_width = photo.preview_pixels.shape[:2]
+    return Compression(
         result=result,
-        png=png,
-        original_preview=preview(image),
-        quantized_preview=preview(quantized),
-        original_crop=_centre_crop(image),
-        quantized_crop=_centre_crop(quantized),
-        sample_rgb=image.reshape(-1, 3)[sample],
-        sample_labels=result.labels.reshape(-1)[sample],
+        png=encode_indexed_png(palette, labels),
+        preview_png=encode_indexed_png(palette, sampled(labels, (preview_width, preview_height))),
+        crop_png=encode_indexed_png(palette, labels[top:bottom, left:right]),
+        sample_labels=labels.reshape(-1)[photo.sample_index],
     )
 
 
+def analyse(name: str, digest: str, data: bytes, settings: Settings) -> Analysis:
+    """The analysis of one image at one setting, from the caches when they have it."""
+    photo = prepared_photo(digest, data)
+    return Analysis(name=name, photo=photo, compression=compress(digest, settings, data))
+
+
 @st.cache_data(max_entries=16, ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def sweep_k(data: bytes, settings: Settings, ks: tuple[int, ...] = SWEEP_KS) -> list[SweepRow]:
+def sweep_k(
+    digest: str, settings: Settings, _data: bytes, ks: tuple[int, ...] = SWEEP_KS
+) -> list[SweepRow]:
     """Quantize at every K in ``ks`` with otherwise the same settings; cached.
 
     Call it with ``without_k(settings)`` so that changing K does not redo the sweep. Each K
     takes the compute slot on its own, so other users' runs go in between.
     """
-    report = progress_bar()
-    image = run_in_slot(report, lambda: decoded(data))
-    rows = [
-        run_in_slot(report, lambda i=i, k=k: _sweep_row(image, k, settings, i, ks, report))
-        for i, k in enumerate(ks)
-    ]
-    report(1.0, "")
-    return rows
+    photo = prepared_photo(digest, _data)
+    with progress_bar() as report:
+        return [
+            run_in_slot(report, lambda i=i, k=k: _sweep_row(photo, k, settings, i, ks, report))
+            for i, k in enumerate(ks)
+        ]
 
 
 def _sweep_row(
-    image: np.ndarray, k: int, settings: Settings, i: int, ks: tuple[int, ...], report: Progress
+    photo: Photo, k: int, settings: Settings, i: int, ks: tuple[int, ...], report: Progress
 ) -> SweepRow:
     started = time.perf_counter()
 
@@ -212,7 +326,7 @@ def _sweep_row(
         report((i + fraction) / len(ks), f"K = {k} ({i + 1} of {len(ks)}): {message}")
 
     step(0.0, "starting…")
-    result = quantize(image, k, settings=settings, progress=step)
+    result = quantize(photo.pixels, k, settings=settings, colors=photo.colors, progress=step)
     png = encode_indexed_png(result.palette, result.labels)
     return SweepRow(
         k=k,
@@ -225,12 +339,3 @@ def _sweep_row(
         iterations=result.iterations,
         seconds=time.perf_counter() - started,
     )
-
-
-@st.cache_resource(max_entries=2, ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def decoded(data: bytes) -> np.ndarray:
-    """The decoded image (reduced like the analysis'), shared read-only by the computations
-    that need the pixels again: no copy per use, two images at most."""
-    image, _ = decode_for_app(data)
-    image.flags.writeable = False
-    return image

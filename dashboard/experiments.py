@@ -10,20 +10,26 @@ import numpy as np
 import streamlit as st
 
 from kmeans_core import (
-    Quantization,
+    Settings,
     assign_to_palette,
     dither_to_palette,
     encode_indexed_png,
     mean_delta_e,
-    pillow_methods,
     pillow_quantize,
     psnr_from_mse,
     quantize,
 )
 from kmeans_core.metrics import squared_error
 
-from .analysis import CACHE_TTL_SECONDS, decoded, preview, progress_bar, run_in_slot
-from .settings import Settings
+from .analysis import (
+    CACHE_TTL_SECONDS,
+    Photo,
+    compress,
+    prepared_photo,
+    progress_bar,
+    run_in_slot,
+    sampled,
+)
 
 SEEDS_PER_INIT = 5
 
@@ -33,58 +39,63 @@ class Rendering:
     """One way of drawing the image with few colours, and what it costs."""
 
     name: str
-    preview: np.ndarray
-    png: bytes
+    preview_png: bytes  # at the preview size, in the rendering's own colours (indexed PNG)
+    png_size: int  # bytes of the whole image as an indexed PNG
     colors: int
     mse: float
     psnr: float
     seconds: float
 
 
-def _rendering(name: str, image: np.ndarray, palette, labels, seconds: float) -> Rendering:
-    png = encode_indexed_png(palette, labels)
-    mse = squared_error(image, palette[labels]) / labels.size
+def _rendering(
+    name: str, photo: Photo, palette, labels, seconds: float, png: bytes | None = None
+) -> Rendering:
+    """Score ``labels`` into ``palette`` against the photo; keep only what the page shows."""
+    mse = squared_error(photo.pixels, palette[labels]) / labels.size
     colors = int(np.count_nonzero(np.bincount(labels.ravel(), minlength=len(palette))))
-    return Rendering(name, preview(palette[labels]), png, colors, mse, psnr_from_mse(mse), seconds)
+    height, width = photo.preview_pixels.shape[:2]
+    return Rendering(
+        name,
+        preview_png=encode_indexed_png(palette, sampled(labels, (width, height))),
+        png_size=len(png or encode_indexed_png(palette, labels)),
+        colors=colors,
+        mse=mse,
+        psnr=psnr_from_mse(mse),
+        seconds=seconds,
+    )
 
 
 @st.cache_data(max_entries=4, ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def dithered(data: bytes, palette: np.ndarray) -> Rendering:
-    """The image with Floyd–Steinberg dithering onto ``palette`` (the K-Means palette)."""
-    report = progress_bar()
+def dithered(digest: str, palette: np.ndarray, _data: bytes) -> tuple[Rendering, bytes]:
+    """The image with Floyd–Steinberg dithering onto ``palette`` (the K-Means palette), and
+    its indexed PNG (for the download)."""
+    photo = prepared_photo(digest, _data)
+
+    def work() -> tuple[Rendering, bytes]:
+        report(0.1, "Dithering with the K-Means palette…")
+        started = time.perf_counter()
+        labels = dither_to_palette(photo.pixels, palette)
+        seconds = time.perf_counter() - started
+        png = encode_indexed_png(palette, labels)
+        return _rendering("Floyd–Steinberg", photo, palette, labels, seconds, png), png
+
+    with progress_bar() as report:
+        return run_in_slot(report, work)
+
+
+@st.cache_data(max_entries=16, ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def other_quantizer(digest: str, k: int, method: str, _data: bytes) -> Rendering:
+    """Pillow's ``method`` at ``k`` colours on the image, one at a time in the compute slot."""
+    photo = prepared_photo(digest, _data)
 
     def work() -> Rendering:
-        report(0.1, "Dithering with the K-Means palette…")
-        image = decoded(data)
+        report(0.1, f"Pillow's {method} at K = {k}…")
         started = time.perf_counter()
-        labels = dither_to_palette(image, palette)
-        seconds = time.perf_counter() - started
-        return _rendering("Floyd–Steinberg", image, palette, labels, seconds)
+        palette, labels = pillow_quantize(photo.pixels, k, method)
+        return _rendering(method, photo, palette, labels, time.perf_counter() - started)
 
-    rendering = run_in_slot(report, work)
-    report(1.0, "")
-    return rendering
-
-
-@st.cache_data(max_entries=4, ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def other_quantizers(data: bytes, k: int) -> list[Rendering | str]:
-    """Pillow's quantizers at the same K: a Rendering each, or the name of one this Pillow
-    build lacks."""
-    report = progress_bar()
-    methods = pillow_methods()
-
-    def work(name: str) -> Rendering:
-        image = decoded(data)
-        started = time.perf_counter()
-        palette, labels = pillow_quantize(image, k, name)
-        return _rendering(name, image, palette, labels, time.perf_counter() - started)
-
-    results: list[Rendering | str] = []
-    for i, (name, available) in enumerate(methods.items()):
-        report(i / len(methods), f"Pillow's {name} at K = {k}…")
-        results.append(run_in_slot(report, lambda name=name: work(name)) if available else name)
-    report(1.0, "")
-    return results
+    with progress_bar() as report:
+        return run_in_slot(report, work)
 
 
 @dataclass(frozen=True)
@@ -100,22 +111,21 @@ class Start:
 
 @st.cache_data(max_entries=8, ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def compare_starts(
-    data: bytes, k: int, space: str, max_iter: int, seeds: int = SEEDS_PER_INIT
+    digest: str, settings: Settings, _data: bytes, seeds: int = SEEDS_PER_INIT
 ) -> list[Start]:
-    """Random pixels against k-means++: ``seeds`` runs of each (seeds 0, 1, …)."""
-    report = progress_bar()
+    """Random pixels against k-means++: ``seeds`` runs of each (seeds 0, 1, …), one restart
+    each, with the other settings as given."""
+    photo = prepared_photo(digest, _data)
     starts = []
     runs = [(init, seed) for init in ("random", "k-means++") for seed in range(seeds)]
-    for i, (init, seed) in enumerate(runs):
-        report(i / len(runs), f"{init} start, seed {seed}…")
-        result = run_in_slot(
-            report,
-            lambda init=init, seed=seed: quantize(
-                decoded(data), k, init=init, seed=seed, space=space, max_iter=max_iter
-            ),
-        )
-        starts.append(Start(init, seed, result.wcss_history, result.wcss, result.iterations))
-    report(1.0, "")
+    with progress_bar() as report:
+        for i, (init, seed) in enumerate(runs):
+            report(i / len(runs), f"{init} start, seed {seed}…")
+            run = settings.but(init=init, seed=seed, n_init=1)
+            result = run_in_slot(
+                report, lambda run=run: quantize(photo.pixels, settings=run, colors=photo.colors)
+            )
+            starts.append(Start(init, seed, result.wcss_history, result.wcss, result.iterations))
     return starts
 
 
@@ -124,32 +134,34 @@ class SpaceResult:
     """K-Means in one colour space, judged in both."""
 
     space: str
-    preview: np.ndarray
+    preview_png: bytes  # an indexed PNG at the preview size
     mse: float
     delta_e: float
 
 
 @st.cache_data(max_entries=8, ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def compare_spaces(data: bytes, settings: Settings) -> list[SpaceResult]:
-    """K-Means in RGB and in CIE L*a*b*, with the MSE (RGB) and mean ΔE (L*a*b*) of each."""
-    report = progress_bar()
+def compare_spaces(digest: str, settings: Settings, _data: bytes) -> list[SpaceResult]:
+    """K-Means in RGB and in CIE L*a*b*, with the MSE (RGB) and mean ΔE (L*a*b*) of each.
 
-    def work(space: str) -> SpaceResult:
-        image = decoded(data)
-        result: Quantization = quantize(image, settings=settings.but(space=space))
-        quantized = result.image()
-        return SpaceResult(space, preview(quantized), result.mse, mean_delta_e(image, quantized))
-
+    Each run is the app's own cached computation at those settings: the one for the
+    current colour space is usually there already, and the other is then ready when the
+    user switches.
+    """
+    photo = prepared_photo(digest, _data)
     results = []
-    for i, space in enumerate(("rgb", "lab")):
-        report(i / 2, f"K-Means in {space.upper()} and its colour differences…")
-        results.append(run_in_slot(report, lambda space=space: work(space)))
-    report(1.0, "")
+    for space in ("rgb", "lab"):
+        compression = compress(digest, settings.but(space=space), _data)
+        with progress_bar() as report:
+            report(0.5, f"Colour differences of K-Means in {space.upper()}…")
+            delta_e = run_in_slot(
+                report, lambda c=compression: mean_delta_e(photo.pixels, c.result.image())
+            )
+        results.append(SpaceResult(space, compression.preview_png, compression.result.mse, delta_e))
     return results
 
 
-def frame_at(original: np.ndarray, centroids: np.ndarray, space: str) -> np.ndarray:
+def frame_at(original: np.ndarray, centroids: np.ndarray, space: str) -> bytes:
     """The (preview-size) image as it would be quantized with ``centroids`` (RGB floats):
-    every pixel at its nearest centroid, rounded to 8-bit colours."""
+    every pixel at its nearest centroid rounded to an 8-bit colour, as an indexed PNG."""
     palette = np.clip(np.rint(centroids), 0, 255).astype(np.uint8)
-    return palette[assign_to_palette(original, palette, space)]
+    return encode_indexed_png(palette, assign_to_palette(original, palette, space))

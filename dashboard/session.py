@@ -23,12 +23,13 @@ _RETURN_TO = "return_to"  # query parameter: the page a deep link asked for
 
 
 def compute(source: Source, settings: Settings) -> None:
-    """Run (or fetch from the cache) the analysis of ``source``; show a problem as st.error."""
+    """Fetch from the caches, or compute, the analysis of ``source`` at ``settings``; show a
+    problem as st.error."""
     st.session_state[_SOURCE] = source
     st.session_state[_SETTINGS] = settings
     st.session_state[_ANALYSIS] = None
     try:
-        st.session_state[_ANALYSIS] = analyse(source.data, source.name, settings)
+        st.session_state[_ANALYSIS] = analyse(source.name, source.digest, source.data, settings)
     except ImageError as exc:
         st.error(f"**{source.name}**: {exc}", icon=":material/broken_image:")
     except Exception:  # never a traceback for the user; the log keeps it for us

@@ -123,40 +123,56 @@ def summary_metrics(analysis: Analysis) -> None:
     stat(columns[4], "PSNR", format_psnr(result.psnr), f"{result.iterations} iterations")
 
 
+def png_image(container, png: bytes, *, caption: str, alt: str) -> None:
+    """PNG bytes as they are, full width, with a caption and a text alternative.
+
+    Named as PNG, Streamlit passes the bytes through; otherwise it re-encodes images
+    without alpha as JPEG, whose artefacts would add colours the palette does not have.
+    Identical bytes get the same address, so the browser does not fetch them again.
+    """
+    container.image(png, caption=caption, alt=alt, width="stretch", output_format="PNG")
+
+
 def side_by_side(analysis: Analysis, detail: bool = False) -> None:
-    """The original and the compressed image at the same size; or a 1:1 crop of both."""
+    """The original and the compressed image at the same size; or a 1:1 crop of both.
+
+    Both are PNG bytes made once (the original's once per image): a rerun sends nothing
+    new for an image the browser already has.
+    """
     left, right = st.columns(2)
-    result = analysis.result
+    result, photo = analysis.result, analysis.photo
+    k = f"K = {result.k}, {result.colors_used} colours"
     if detail:
-        crop_h, crop_w = analysis.original_crop.shape[:2]
-        caption = f"centre {crop_w}×{crop_h} pixels at 100 %"
-        left.image(
-            analysis.original_crop,
-            caption=f"Original, {caption}",
-            width="stretch",
-            output_format="PNG",
+        x0, y0, x1, y1 = photo.crop_box
+        where = f"centre {x1 - x0}×{y1 - y0} pixels at 100 %"
+        png_image(
+            left,
+            photo.crop_png,
+            caption=f"Original, {where}",
+            alt=f"The original photo: its {where}",
         )
-        right.image(
-            analysis.quantized_crop,
-            caption=f"{result.colors_used} colours, {caption}",
-            width="stretch",
-            output_format="PNG",
+        png_image(
+            right,
+            analysis.compression.crop_png,
+            caption=f"{result.colors_used} colours, {where}",
+            alt=f"The compressed photo ({k}): its {where}",
         )
         return
-    shown_h, shown_w = analysis.original_preview.shape[:2]
+    shown_h, shown_w = photo.preview_pixels.shape[:2]
     scale = "" if shown_w == result.width else f" · shown at {shown_w}×{shown_h}"
-    left.image(
-        analysis.original_preview,
+    size = f"{result.width:,}×{result.height:,} pixels"
+    png_image(
+        left,
+        photo.preview_png,
         caption=f"Original · {analysis.input_format}, {human_bytes(analysis.input_bytes)}{scale}",
-        width="stretch",
-        output_format="PNG",
+        alt=f"The original photo, {size}",
     )
     png_size = human_bytes(len(analysis.png))
-    right.image(
-        analysis.quantized_preview,
+    png_image(
+        right,
+        analysis.compression.preview_png,
         caption=f"Compressed · {result.colors_used} colours, indexed PNG {png_size}{scale}",
-        width="stretch",
-        output_format="PNG",
+        alt=f"The photo compressed with K-Means ({k}), {size}",
     )
 
 
@@ -262,8 +278,9 @@ def downloads(analysis: Analysis) -> None:
     stem = f"{Path(analysis.name).stem or 'image'}-k{result.k}"
     used = result.pixel_counts > 0
     columns = st.columns(3)
+    png = analysis.png
     download(
-        columns[0], "Indexed PNG", analysis.png, f"{stem}.png", "image/png", ":material/download:"
+        columns[0], "Indexed PNG", lambda: png, f"{stem}.png", "image/png", ":material/download:"
     )
     download(
         columns[1],
@@ -288,8 +305,8 @@ def kmeans_rendering(analysis: Analysis) -> Rendering:
     result = analysis.result
     return Rendering(
         name="K-Means",
-        preview=analysis.quantized_preview,
-        png=analysis.png,
+        preview_png=analysis.compression.preview_png,
+        png_size=len(analysis.png),
         colors=result.colors_used,
         mse=result.mse,
         psnr=result.psnr,
@@ -297,10 +314,10 @@ def kmeans_rendering(analysis: Analysis) -> Rendering:
     )
 
 
-def dithering_section(analysis: Analysis, data: bytes) -> None:
+def dithering_section(analysis: Analysis, digest: str, data: bytes) -> None:
     """Plain K-Means beside Floyd–Steinberg dithering with the same palette."""
     result = analysis.result
-    dither = dithered(data, result.palette)
+    dither, dither_png = dithered(digest, result.palette, data)
     plain = kmeans_rendering(analysis)
     st.subheader("Plain or dithered, with the same palette")
     columns = st.columns(2)
@@ -311,17 +328,22 @@ def dithering_section(analysis: Analysis, data: bytes) -> None:
         strict=True,
     ):
         with column:
-            st.image(rendering.preview, caption=label, width="stretch", output_format="PNG")
+            png_image(
+                st,
+                rendering.preview_png,
+                caption=label,
+                alt=f"The photo in the K-Means palette ({result.colors_used} colours), {label}",
+            )
             metrics = st.columns(3)
             stat(metrics[0], "MSE", f"{rendering.mse:,.1f}")
             stat(metrics[1], "PSNR", format_psnr(rendering.psnr))
-            stat(metrics[2], "Indexed PNG", human_bytes(len(rendering.png)))
+            stat(metrics[2], "Indexed PNG", human_bytes(rendering.png_size))
     stem = Path(analysis.name).stem or "image"
     file_name = f"{stem}-k{result.k}-dithered.png"
     download(
         columns[1],
         "Dithered indexed PNG",
-        dither.png,
+        lambda: dither_png,
         file_name,
         "image/png",
         ":material/download:",

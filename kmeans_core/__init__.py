@@ -8,6 +8,7 @@
 >>> png_bytes = encode_indexed_png(result.palette, result.labels)     # a 4-bit indexed PNG
 """
 
+from .colors import ColorCounts, image_colors
 from .colorspace import SPACES, lab_to_rgb, rgb_to_lab
 from .encoding import (
     CompressionReport,
@@ -33,6 +34,7 @@ __all__ = [
     "MAX_K",
     "RANGES",
     "SPACES",
+    "ColorCounts",
     "CompressionReport",
     "ImageError",
     "Quantization",
@@ -44,6 +46,7 @@ __all__ = [
     "encode_indexed_png",
     "find_closest_centroids",
     "hex_color",
+    "image_colors",
     "kmeans_init_centroids",
     "lab_to_rgb",
     "load_image",

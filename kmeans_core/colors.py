@@ -72,6 +72,11 @@ def count_colors(pixel_codes: np.ndarray, in_place: bool = False) -> ColorCounts
     return ColorCounts(codes=ordered[starts], counts=counts)
 
 
+def image_colors(image: np.ndarray) -> ColorCounts:
+    """The distinct colours of an (H, W, 3) uint8 image, with their pixel counts."""
+    return count_colors(pack_rgb(image), in_place=True)
+
+
 def labels_per_pixel(
     pixel_codes: np.ndarray, color_codes: np.ndarray, color_labels: np.ndarray
 ) -> np.ndarray:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .colors import ColorCounts, count_colors, labels_per_pixel, pack_rgb
+from .colors import ColorCounts, image_colors, labels_per_pixel, pack_rgb
 from .colorspace import to_rgb, to_space
 from .grid import ColorGrid, coarser_grid, grid_of_colors
 from .lloyd import HamerlyState, LloydResult, weighted_lloyd
@@ -117,6 +117,7 @@ def quantize(
     k: int | None = None,
     *,
     settings: Settings | None = None,
+    colors: ColorCounts | None = None,
     progress: Progress | None = None,
     **options: Any,
 ) -> Quantization:
@@ -128,7 +129,9 @@ def quantize(
     their pixel counts (exactly the same algorithm as on every pixel), ``n_init`` times,
     keeping the lowest WCSS. Images with many colours get a warm start on a coarse colour
     grid first; the answer is still Lloyd on the real colours. The palette is RGB in either
-    colour space. ``progress(fraction, message)`` reports the work.
+    colour space. ``colors``, the image's own :func:`~kmeans_core.colors.image_colors`,
+    saves counting them again when one image is quantized at several settings.
+    ``progress(fraction, message)`` reports the work.
     """
     started = time.perf_counter()
     if k is not None:
@@ -140,10 +143,10 @@ def quantize(
     report = progress or (lambda fraction, message: None)
     height, width = image.shape[:2]
     settings_fields = settings.as_dict()
-    codes_buffer = pack_rgb(image)
-    colors = count_colors(codes_buffer, in_place=True)
+    if colors is None:
+        colors = image_colors(image)
     if len(colors) <= k:
-        pixel_codes = pack_rgb(image, out=codes_buffer)
+        pixel_codes = pack_rgb(image)
         return _keep_every_color(colors, pixel_codes, (height, width), settings_fields, started)
 
     rgb = colors.colors
@@ -170,7 +173,7 @@ def quantize(
     pixel_counts = np.bincount(labels_of_colors, weights=colors.counts, minlength=k).astype(
         np.int64
     )
-    pixel_codes = pack_rgb(image, out=codes_buffer)  # the sort scrambled them: pack again
+    pixel_codes = pack_rgb(image)
     labels = labels_per_pixel(pixel_codes, colors.codes, labels_of_colors).reshape(height, width)
     return Quantization(
         palette=best.palette,

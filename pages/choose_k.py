@@ -20,7 +20,7 @@ requested = st.session_state.setdefault("requested_sweeps", set())
 if st.button("Compute the K sweep", type="primary", icon=":material/play_arrow:"):
     requested.add(sweep_key)
 if sweep_key in requested:
-    rows = sweep_k(source.data, without_k(settings))
+    rows = sweep_k(*sweep_key, source.data)
     ks = [row.k for row in rows]
     figure = figures.k_sweep(
         ks, [r.wcss for r in rows], [r.psnr for r in rows], [r.ratio for r in rows], settings.k

@@ -6,31 +6,40 @@ from dashboard import figures, session, views
 
 analysis = session.require()
 views.page_header("3-D clusters", analysis, session.current_settings())
-result = analysis.result
-left, middle, right = st.columns([2, 1.4, 2])
-color_by = left.segmented_control(
-    "Colour the points by",
-    ["cluster", "original"],
-    format_func={"cluster": "their cluster's colour", "original": "their own colour"}.get,
-    default="cluster",
-    required=True,
-    key="color_by",
-)
-paths = middle.toggle(
-    "Show the centroids' paths",
-    key="centroid_paths",
-    help="Each centroid's way from its start (white diamond) to its end, iteration by iteration.",
-)
-right.caption(
-    f"{len(analysis.sample_rgb):,} of {result.pixels:,} pixels, drawn at random, so dense "
-    "colours look dense. Large outlined markers: the centroids. Drag to rotate, scroll to "
-    "zoom, double-click to reset."
-)
-figure = figures.cluster_scatter(
-    analysis.sample_rgb,
-    analysis.sample_labels,
-    result.palette,
-    color_by,
-    centroid_paths=result.centroid_history if paths else None,
-)
-views.plotly_chart(figure, key="clusters_3d")
+result, photo = analysis.result, analysis.photo
+
+
+@st.fragment
+def scatter() -> None:
+    """The figure and its controls: changing one redraws only this part."""
+    left, middle, right = st.columns([2, 1.4, 2])
+    color_by = left.segmented_control(
+        "Colour the points by",
+        ["cluster", "original"],
+        format_func={"cluster": "their cluster's colour", "original": "their own colour"}.get,
+        default="cluster",
+        required=True,
+        key="color_by",
+    )
+    paths = middle.toggle(
+        "Show the centroids' paths",
+        key="centroid_paths",
+        help="Each centroid's way from its start (white diamond) to its end, iteration by "
+        "iteration.",
+    )
+    right.caption(
+        f"{len(photo.sample_rgb):,} of {result.pixels:,} pixels, drawn at random, so dense "
+        "colours look dense. Large outlined markers: the centroids. Drag to rotate, scroll to "
+        "zoom, double-click to reset."
+    )
+    figure = figures.cluster_scatter(
+        photo.sample_rgb,
+        analysis.compression.sample_labels,
+        result.palette,
+        color_by,
+        centroid_paths=result.centroid_history if paths else None,
+    )
+    views.plotly_chart(figure, key="clusters_3d")
+
+
+scatter()

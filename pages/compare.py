@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import experiments, figures, session, views
+from kmeans_core import pillow_methods
 
 analysis = session.require()
 settings = session.current_settings()
@@ -15,25 +16,33 @@ st.markdown(
 )
 kmeans = views.kmeans_rendering(analysis)
 renderings = [kmeans]
-missing = []
-for item in experiments.other_quantizers(source.data, settings.k):
-    (missing if isinstance(item, str) else renderings).append(item)
+methods = pillow_methods()
+missing = [name for name, available in methods.items() if not available]
+names = [name for name, available in methods.items() if available]
+columns = st.columns(1 + len(names))
 
-columns = st.columns(len(renderings))
-for column, rendering in zip(columns, renderings, strict=True):
-    column.image(
-        rendering.preview,
+
+def show(column, rendering: experiments.Rendering) -> None:
+    views.png_image(
+        column,
+        rendering.preview_png,
         caption=f"{rendering.name}: MSE {rendering.mse:,.1f}, {rendering.colors} colours",
-        width="stretch",
-        output_format="PNG",
+        alt=f"The photo quantized by {rendering.name} to {rendering.colors} colours",
     )
+
+
+show(columns[0], kmeans)
+for column, name in zip(columns[1:], names, strict=True):  # each appears as it is done
+    rendering = experiments.other_quantizer(source.digest, settings.k, name, source.data)
+    show(column, rendering)
+    renderings.append(rendering)
 views.plotly_chart(
     figures.quantizer_bars(
         [r.name for r in renderings],
         [r.mse for r in renderings],
         [r.psnr for r in renderings],
         [r.seconds for r in renderings],
-        [len(r.png) for r in renderings],
+        [r.png_size for r in renderings],
     ),
     key="quantizer_bars",
 )
@@ -54,7 +63,7 @@ st.dataframe(
             "MSE": round(r.mse, 2),
             "PSNR (dB)": round(r.psnr, 2),
             "seconds": round(r.seconds, 3),
-            "indexed PNG": views.human_bytes(len(r.png)),
+            "indexed PNG": views.human_bytes(r.png_size),
         }
         for r in renderings
     ],

@@ -6,7 +6,8 @@ import math
 import streamlit as st
 
 from dashboard import experiments, figures, session, views
-from dashboard.analysis import preview
+from dashboard.analysis import preview_size, sampled
+from kmeans_core.settings import DEFAULTS
 
 analysis = session.require()
 settings = session.current_settings()
@@ -81,20 +82,21 @@ else:
             st.session_state["playing"] = starting
             st.rerun()
         t = controls[1].slider("Iteration", 0, last, key="frame")
-        small = preview(analysis.original_preview, 800)
+        photo = analysis.photo
+        small = sampled(photo.preview_pixels, preview_size(photo.width, photo.height, 800))
         frame = experiments.frame_at(small, result.centroid_history[t], settings.space)
         left, right = st.columns(2)
-        left.image(
+        views.png_image(
+            left,
             frame,
             caption=f"Iteration {t} ({phase_of(t)}): WCSS {history[t]:,.0f}",
-            width="stretch",
-            output_format="PNG",
+            alt=f"The photo with every pixel at its nearest centroid after iteration {t}",
         )
-        right.image(
-            preview(analysis.quantized_preview, 800),
+        views.png_image(
+            right,
+            analysis.compression.preview_png,
             caption=f"The end, iteration {last}: WCSS {history[-1]:,.0f}",
-            width="stretch",
-            output_format="PNG",
+            alt=f"The compressed photo (K = {settings.k}) after the last iteration, {last}",
         )
 
     playback()
@@ -109,12 +111,12 @@ st.markdown(
     f"{experiments.SEEDS_PER_INIT} times (seeds 0–{experiments.SEEDS_PER_INIT - 1}) on this "
     f"image at K = {settings.k}."
 )
-starts_key = (source.digest, settings.k, settings.space, settings.max_iter)
+starts_key = (source.digest, settings.but(init=DEFAULTS.init, seed=DEFAULTS.seed, n_init=1))
 requested = st.session_state.setdefault("requested_starts", set())
 if st.button("Compare the two starts", icon=":material/compare_arrows:"):
     requested.add(starts_key)
 if starts_key in requested:
-    starts = experiments.compare_starts(source.data, settings.k, settings.space, settings.max_iter)
+    starts = experiments.compare_starts(source.digest, starts_key[1], source.data)
     log_starts = st.toggle("Logarithmic WCSS axis ", value=True, key="log_starts")
     figure = figures.starts_comparison(
         [s.init for s in starts], [s.wcss_history for s in starts], log_starts

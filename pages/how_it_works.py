@@ -5,6 +5,7 @@ import math
 import streamlit as st
 
 from dashboard import experiments, session, views
+from dashboard.settings import SPACE_LABELS
 
 
 def tex(number: float) -> str:
@@ -111,31 +112,50 @@ st.markdown(
 )
 st.latex(r"\Delta E = \sqrt{(L^*_1 - L^*_2)^2 + (a^*_1 - a^*_2)^2 + (b^*_1 - b^*_2)^2}")
 source = session.current_source()
-spaces = experiments.compare_spaces(source.data, settings)
-rgb, lab = spaces
-columns = st.columns(2)
-for column, space, title in zip(
-    columns, spaces, ("K-Means in RGB", "K-Means in CIE L\\*a\\*b\\*"), strict=True
-):
-    with column:
-        st.image(space.preview, caption=title, width="stretch", output_format="PNG")
-        numbers = st.columns(2)
-        views.stat(numbers[0], "MSE (RGB)", f"{space.mse:,.1f}", "lower: closer in RGB")
-        views.stat(numbers[1], "Mean ΔE", f"{space.delta_e:.2f}", "lower: closer to the eye")
-if rgb.mse > 0 and rgb.delta_e > 0:  # both 0 when the image has no more colours than K
-    delta_e_change = 100 * (lab.delta_e / rgb.delta_e - 1)
-    mse_change = 100 * (lab.mse / rgb.mse - 1)
-    verdict = (
-        "each space wins on its own measure"
-        if delta_e_change < 0 < mse_change
-        else "here the choice of space matters little"
-        if abs(delta_e_change) < 1 and abs(mse_change) < 1
-        else "the measures do not simply follow the space"
-    )
-    st.markdown(
-        f"On this image at K = {k}, clustering in L\\*a\\*b\\* changes the mean ΔE by "
-        f"**{delta_e_change:+.1f} %** and the RGB MSE by **{mse_change:+.1f} %**: {verdict}. "
-        "Choose the colour space in the sidebar to see the whole app in either."
+
+
+def space_comparison(spaces: list[experiments.SpaceResult]) -> None:
+    """RGB against L*a*b* on this image: both results and both measures."""
+    rgb, lab = spaces
+    columns = st.columns(2)
+    for column, space, title in zip(columns, spaces, ("RGB", "CIE L*a*b*"), strict=True):
+        with column:
+            views.png_image(
+                st,
+                space.preview_png,
+                caption=f"K-Means in {SPACE_LABELS[space.space]}",
+                alt=f"The photo compressed to K = {k} colours by K-Means in {title}",
+            )
+            numbers = st.columns(2)
+            views.stat(numbers[0], "MSE (RGB)", f"{space.mse:,.1f}", "lower: closer in RGB")
+            views.stat(numbers[1], "Mean ΔE", f"{space.delta_e:.2f}", "lower: closer to the eye")
+    if rgb.mse > 0 and rgb.delta_e > 0:  # both 0 when the image has no more colours than K
+        delta_e_change = 100 * (lab.delta_e / rgb.delta_e - 1)
+        mse_change = 100 * (lab.mse / rgb.mse - 1)
+        verdict = (
+            "each space wins on its own measure"
+            if delta_e_change < 0 < mse_change
+            else "here the choice of space matters little"
+            if abs(delta_e_change) < 1 and abs(mse_change) < 1
+            else "the measures do not simply follow the space"
+        )
+        st.markdown(
+            f"On this image at K = {k}, clustering in L\\*a\\*b\\* changes the mean ΔE by "
+            f"**{delta_e_change:+.1f} %** and the RGB MSE by **{mse_change:+.1f} %**: {verdict}. "
+            "Choose the colour space in the sidebar to see the whole app in either."
+        )
+
+
+spaces_key = (source.digest, settings.but(space="rgb"))  # the same for either space
+requested = st.session_state.setdefault("requested_spaces", set())
+if st.button("Measure RGB against L\\*a\\*b\\* on this image", icon=":material/science:"):
+    requested.add(spaces_key)
+if spaces_key in requested:
+    space_comparison(experiments.compare_spaces(*spaces_key, source.data))
+else:
+    st.caption(
+        "Runs K-Means in the other colour space too (the current one is already computed) "
+        "and measures both results in both spaces."
     )
 if not math.isfinite(result.psnr):
     st.info("This image has no more colours than K: it is reproduced exactly.")
