@@ -26,6 +26,7 @@ from .analysis import (
     Photo,
     compress,
     prepared_photo,
+    preview_size,
     progress_bar,
     run_in_slot,
     sampled,
@@ -158,6 +159,16 @@ def compare_spaces(digest: str, settings: Settings, _data: bytes) -> list[SpaceR
             )
         results.append(SpaceResult(space, compression.preview_png, compression.result.mse, delta_e))
     return results
+
+
+@st.cache_data(max_entries=256, ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def playback_frame(
+    digest: str, settings: Settings, t: int, _photo: Photo, _centroids: np.ndarray
+) -> bytes:
+    """Frame ``t`` of the iteration playback of the image at ``settings``: the photo at
+    800 pixels long, every pixel at its nearest centroid after iteration ``t``."""
+    small = sampled(_photo.preview_pixels, preview_size(_photo.width, _photo.height, 800))
+    return frame_at(small, _centroids, settings.space)
 
 
 def frame_at(original: np.ndarray, centroids: np.ndarray, space: str) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,13 @@ class Sample:
         return SAMPLES_DIR / self.filename
 
     def read(self) -> bytes:
-        return self.path.read_bytes()
+        return _read(self.path)
+
+
+@functools.cache
+def _read(path: Path) -> bytes:
+    """A sample's bytes, read once: every rerun of every session shows one."""
+    return path.read_bytes()
 
 
 SAMPLES: tuple[Sample, ...] = (

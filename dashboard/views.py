@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 from pathlib import Path
 
@@ -124,13 +125,17 @@ def summary_metrics(analysis: Analysis) -> None:
 
 
 def png_image(container, png: bytes, *, caption: str, alt: str) -> None:
-    """PNG bytes as they are, full width, with a caption and a text alternative.
+    """PNG bytes exactly as they are, full width, with a caption and a text alternative.
 
-    Named as PNG, Streamlit passes the bytes through; otherwise it re-encodes images
-    without alpha as JPEG, whose artefacts would add colours the palette does not have.
-    Identical bytes get the same address, so the browser does not fetch them again.
+    They travel inside the page's message as a data URL, not as a /media/ file: Streamlit's
+    server sends no caching headers for media files, so the browser fetched an image again
+    at every page visit, while a message over 10 kB that the browser already holds is sent
+    again only as a reference to its hash. So an image goes out once per session, whichever
+    page shows it and however often. (Given pixels instead, Streamlit would re-encode them
+    on every run, as JPEG unless told otherwise, adding colours the palette does not have.)
     """
-    container.image(png, caption=caption, alt=alt, width="stretch", output_format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    container.image(url, caption=caption, alt=alt, width="stretch")
 
 
 def side_by_side(analysis: Analysis, detail: bool = False) -> None:

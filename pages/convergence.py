@@ -6,7 +6,6 @@ import math
 import streamlit as st
 
 from dashboard import experiments, figures, session, views
-from dashboard.analysis import preview_size, sampled
 from kmeans_core.settings import DEFAULTS
 
 analysis = session.require()
@@ -36,6 +35,8 @@ views.stat(
 state = "converged" if result.converged else "stopped at the maximum"
 views.stat(columns[2], "Iterations", f"{last}", state)
 views.stat(columns[3], "Restarts", f"{result.n_init}", f"kept restart {result.best_run + 1}")
+
+
 log_y = st.toggle("Logarithmic WCSS axis", key="log_wcss")
 histories = [run.wcss_history for run in result.runs]
 views.plotly_chart(figures.wcss_curves(histories, result.best_run, result.phases, log_y), "wcss")
@@ -82,9 +83,9 @@ else:
             st.session_state["playing"] = starting
             st.rerun()
         t = controls[1].slider("Iteration", 0, last, key="frame")
-        photo = analysis.photo
-        small = sampled(photo.preview_pixels, preview_size(photo.width, photo.height, 800))
-        frame = experiments.frame_at(small, result.centroid_history[t], settings.space)
+        frame = experiments.playback_frame(
+            source.digest, settings, t, analysis.photo, result.centroid_history[t]
+        )
         left, right = st.columns(2)
         views.png_image(
             left,

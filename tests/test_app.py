@@ -64,7 +64,7 @@ def assert_compress_page_shows(at: AppTest, want: Expected) -> None:
     assert len(images) == 2  # the original and the compressed image, side by side
     for image in images:
         (url,) = image.value
-        assert url.endswith(".png"), "PNG output: JPEG would change the palette colours"
+        assert url.startswith("data:image/png;base64,"), "PNG: JPEG would change the colours"
     swatches = [m.value for m in at.main.markdown if all(h in m.value for h in want.hex_codes)]
     assert swatches, "one markdown element holds every palette colour's hex code"
     labels = [b.label for b in at.main.download_button]

@@ -88,10 +88,14 @@ def listening_pid(root_pid: int, port: int) -> int | None:
 
 
 class StreamlitServer:
-    """``streamlit run streamlit_app.py`` on a free 127.0.0.1 port, logs kept in a file."""
+    """``streamlit run streamlit_app.py`` (or another script) on a free 127.0.0.1 port, logs
+    kept in a file."""
 
-    def __init__(self, name: str = "server", log_dir: Path = ARTIFACTS) -> None:
+    def __init__(
+        self, name: str = "server", log_dir: Path = ARTIFACTS, script: str = ENTRY_SCRIPT
+    ) -> None:
         self.name = name
+        self.script = script  # relative to the repository's root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"streamlit-{name}.log"
@@ -106,7 +110,7 @@ class StreamlitServer:
             "-m",
             "streamlit",
             "run",
-            ENTRY_SCRIPT,
+            self.script,
             "--server.headless",
             "true",
             "--browser.gatherUsageStats",

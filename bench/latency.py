@@ -1,0 +1,342 @@
+"""Latency: what the dashboard costs a user in a real browser, beside what it must cost.
+
+python -m bench.latency [--photos small,12mp] [--k 16] [--out bench/latency.md]
+
+For each photo, a fresh ``streamlit run streamlit_app.py`` (log in ``test-artifacts/``) and
+one headless Chromium session (Debian's ``/usr/bin/chromium``) go through what a user does:
+open the app, upload the photo, change K twice with the keyboard (K → K+1 → K+2), then
+visit every page twice. Each step is timed from the action to its result on screen (the
+script idle and every image in the main area decoded), and the bytes the server sent for it
+are counted: websocket frames plus HTTP bodies, as Chromium's DevTools protocol reports
+them. The server's peak RSS (VmHWM) is read after each step.
+
+In the same run, two yardsticks:
+
+* the floor: ``bench/floor_app.py``, a bare Streamlit app that only swaps one 1200-px
+  indexed PNG when its slider moves, timed the same way (best of its slider moves);
+* the engine: ``python -m kmeans_core PHOTO -k K --json`` for the same photo at the same
+  two K values (its own ``seconds``: decode, K-Means, indexed PNG written).
+
+Then the issue's targets are checked: a K change within 1.3× (12 MP) or 1.5× (small photo)
+of engine + floor; a second page visit within 2× the floor (the 3-D page apart: headless
+Chromium draws WebGL in software); at most 1 MB (12 MP) or 0.5 MB (small) sent per K
+change; a server peak of at most 450 MB with the 12 MP photo after every page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.generated import photo_12mp
+from bench.machine import describe_machine
+from tests.e2e import app, files
+from tests.e2e.server import StreamlitServer
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL_SIZE = (640, 427)
+PAGE_ORDER = (
+    "3-D clusters",
+    "Convergence",
+    "Choose K",
+    "Compare quantizers",
+    "How it works",
+    "Compress",
+)
+NAV_PATHS = {**app.PAGES, "Compare quantizers": "compare"}
+IMAGES_READY = """() => Array.from(document.querySelectorAll("[data-testid='stMain'] img"))
+    .every(img => img.complete && img.naturalWidth > 0)"""
+TARGETS = {  # photo -> (K change ÷ (engine + floor), bytes per K change)
+    "small": (1.5, 500_000),
+    "12mp": (1.3, 1_000_000),
+}
+SECOND_VISIT_TARGET = 2.0  # × the floor
+PEAK_TARGET_MB = 450  # one user, 12 MP photo, every page visited
+
+
+@dataclass
+class Step:
+    """One user action, measured."""
+
+    name: str
+    seconds: float
+    bytes_sent: int
+    peak_mb: float
+
+
+@dataclass
+class Traffic:
+    """Bytes the server sent to one page: websocket frames and HTTP bodies (DevTools)."""
+
+    total: int = 0
+    _ws_frames: int = 0
+
+    def attach(self, page) -> None:
+        session = page.context.new_cdp_session(page)
+        session.send("Network.enable")
+        session.on("Network.dataReceived", self._http)
+        session.on("Network.webSocketFrameReceived", self._frame)
+
+    def _http(self, event: dict) -> None:
+        self.total += int(event.get("encodedDataLength") or event.get("dataLength") or 0)
+
+    def _frame(self, event: dict) -> None:
+        response = event["response"]
+        payload = response.get("payloadData", "")
+        binary = response.get("opcode") == 2  # DevTools gives binary frames in base64
+        self.total += len(base64.b64decode(payload)) if binary else len(payload.encode())
+        self._ws_frames += 1
+
+
+@dataclass
+class Run:
+    """Everything measured for one photo."""
+
+    photo: str
+    size: tuple[int, int]
+    k: int
+    steps: list[Step] = field(default_factory=list)
+    floor_seconds: float = 0.0
+    engine_seconds: list[float] = field(default_factory=list)
+
+    def step(self, name: str) -> Step:
+        return next(s for s in self.steps if s.name == name)
+
+    @property
+    def k_changes(self) -> list[Step]:
+        return [s for s in self.steps if s.name.startswith("K change")]
+
+
+def measure(page, server: StreamlitServer, traffic: Traffic, action: Callable[[], None]):
+    """Run ``action`` (which returns once its result is on screen); time it, count bytes."""
+    before = traffic.total
+    started = time.perf_counter()
+    action()
+    page.wait_for_function(IMAGES_READY, timeout=app.RUN_TIMEOUT_MS)
+    seconds = time.perf_counter() - started
+    time.sleep(0.3)  # late frames (the script-finished message) belong to this step
+    return seconds, traffic.total - before, server.memory_mb()["VmHWM"]
+
+
+def press_slider(page, slider, key: str, expected_text: str) -> None:
+    """One keyboard step on ``slider``, then wait for ``expected_text`` and an idle script."""
+    slider.focus()
+    slider.press(key)
+    page.get_by_text(expected_text).first.wait_for(timeout=app.RUN_TIMEOUT_MS)
+    app.wait_idle(page)
+
+
+def k_slider(page):
+    return page.get_by_test_id("stSidebar").get_by_role("slider").first
+
+
+def go_to(page, title: str) -> None:
+    link = page.get_by_test_id("stSidebarNavLink").filter(has=page.get_by_text(title, exact=True))
+    link.click()
+    app.main(page).locator("h1").filter(has_text=title).wait_for(timeout=app.RUN_TIMEOUT_MS)
+    app.wait_idle(page)
+
+
+def measure_floor() -> float:
+    """The best time of a few slider moves in the bare app (the floor)."""
+    floor = StreamlitServer("latency-floor", script="bench/floor_app.py")
+    with floor as server, app.own_browser_page() as page:
+        traffic = Traffic()
+        traffic.attach(page)
+        page.goto(server.url)
+        page.get_by_text("value = 16 ").wait_for(timeout=app.RUN_TIMEOUT_MS)
+        app.wait_idle(page)
+        times = []
+        for value in range(17, 23):
+            seconds, _, _ = measure(
+                page,
+                server,
+                traffic,
+                lambda value=value: press_slider(
+                    page, page.get_by_role("slider").first, "ArrowRight", f"value = {value} "
+                ),
+            )
+            times.append(seconds)
+    return min(times)
+
+
+def engine_seconds(photo: Path, k: int) -> float:
+    """The CLI's own time for ``photo`` at ``k``: decode, K-Means, indexed PNG written."""
+    with tempfile.TemporaryDirectory() as folder:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kmeans_core",
+                str(photo),
+                "-k",
+                str(k),
+                "--json",
+                "-o",
+                str(Path(folder) / "out.png"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+    return float(json.loads(done.stdout)["seconds"])
+
+
+def measure_app(run: Run, photo: Path) -> None:
+    """One fresh server, one browser: the user's steps on ``photo``."""
+    with StreamlitServer(f"latency-{run.photo}") as server, app.own_browser_page() as page:
+        traffic = Traffic()
+        traffic.attach(page)
+
+        def record(name: str, action: Callable[[], None]) -> None:
+            seconds, sent, peak = measure(page, server, traffic, action)
+            run.steps.append(Step(name, seconds, sent, peak))
+
+        record("first load", lambda: app.open_app(page, server.url, k=run.k))
+        record("upload → result", lambda: app.upload(page, photo))
+        for k in (run.k + 1, run.k + 2):
+            record(
+                f"K change → {k}",
+                lambda k=k: press_slider(page, k_slider(page), "ArrowRight", f"K = {k} "),
+            )
+        for visit in ("first", "second"):
+            for title in PAGE_ORDER:
+                record(f"{title}, {visit} visit", lambda title=title: go_to(page, title))
+        if app.exception_count(page) or app.error_messages(page):
+            raise RuntimeError(f"the app showed an error; see {server.log_path}")
+
+
+def check_targets(run: Run) -> list[tuple[str, str, bool]]:
+    """(what, measured against the target, met) for each of the issue's targets."""
+    ratio_target, bytes_target = TARGETS[run.photo]
+    rows = []
+    for step, engine in zip(run.k_changes, run.engine_seconds, strict=True):
+        ratio = step.seconds / (engine + run.floor_seconds)
+        rows.append(
+            (
+                f"{step.name}: ≤ {ratio_target} × (engine + floor)",
+                f"{step.seconds:.2f} s ÷ ({engine:.2f} + {run.floor_seconds:.2f}) s = {ratio:.2f}",
+                ratio <= ratio_target,
+            )
+        )
+        rows.append(
+            (
+                f"{step.name}: ≤ {bytes_target / 1e6:g} MB sent",
+                f"{step.bytes_sent / 1e6:.3f} MB",
+                step.bytes_sent <= bytes_target,
+            )
+        )
+    for step in run.steps:
+        if step.name.endswith("second visit") and not step.name.startswith("3-D"):
+            ratio = step.seconds / run.floor_seconds
+            rows.append(
+                (
+                    f"{step.name}: ≤ {SECOND_VISIT_TARGET} × floor",
+                    f"{step.seconds:.2f} s = {ratio:.1f} × floor",
+                    ratio <= SECOND_VISIT_TARGET,
+                )
+            )
+    if run.photo == "12mp":
+        peak = max(s.peak_mb for s in run.steps)
+        rows.append(
+            (
+                f"server peak, every page visited: ≤ {PEAK_TARGET_MB} MB",
+                f"{peak:.0f} MB",
+                peak <= PEAK_TARGET_MB,
+            )
+        )
+    return rows
+
+
+def report(runs: list[Run], machine: list[tuple[str, str]]) -> str:
+    lines = ["# Latency: the dashboard in a browser", ""]
+    lines += [f"- {what}: {value}" for what, value in machine]
+    lines += [
+        "",
+        "Method: one fresh server per photo, one headless Chromium session; each step timed "
+        "from the action to its result on screen (script idle, every image decoded); bytes "
+        "= websocket frames + HTTP bodies sent by the server for that step; peak = the "
+        "server's VmHWM after the step. Floor: a bare Streamlit app swapping one 1200-px "
+        "indexed PNG per slider move (best of 6 moves). Engine: `python -m kmeans_core` "
+        "at the same K (its own seconds: decode, K-Means, PNG).",
+        "",
+    ]
+    for run in runs:
+        width, height = run.size
+        engine = ", ".join(f"{s:.2f} s" for s in run.engine_seconds)
+        lines += [
+            f"## {run.photo}: {width}×{height}, K = {run.k}",
+            "",
+            f"Floor {run.floor_seconds:.2f} s; engine at K = {run.k + 1}, {run.k + 2}: {engine}.",
+            "",
+            "| Step | Seconds | Sent | Server peak |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {s.name} | {s.seconds:.2f} | {s.bytes_sent / 1e6:.3f} MB | {s.peak_mb:.0f} MB |"
+            for s in run.steps
+        ]
+        lines += ["", "| Target | Measured | Met |", "|---|---|---|"]
+        lines += [
+            f"| {what} | {measured} | {'yes' if met else '**no**'} |"
+            for what, measured, met in check_targets(run)
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def photos(names: list[str], folder: Path) -> dict[str, tuple[Path, tuple[int, int]]]:
+    made = {}
+    for name in names:
+        if name == "small":
+            photo = files.photo_jpeg(folder / "small-640x427.jpg", SMALL_SIZE, seed=640)
+            made[name] = (photo.path, SMALL_SIZE)
+        elif name == "12mp":
+            made[name] = (photo_12mp(), (4000, 3000))
+        else:
+            raise SystemExit(f"error: unknown photo {name!r}; use small and/or 12mp")
+    return made
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__)
+    parser.add_argument("--photos", default="small,12mp", help="small and/or 12mp")
+    parser.add_argument("--k", type=int, default=16, help="K before the two K changes")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "latency.md")
+    args = parser.parse_args(argv)
+    if not app.CHROMIUM.is_file():
+        print(f"error: no Chromium at {app.CHROMIUM}; apt-get install -y chromium", file=sys.stderr)
+        return 2
+    machine = describe_machine()
+    runs = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name, (path, size) in photos(args.photos.split(","), Path(folder)).items():
+            run = Run(name, size, args.k)
+            print(f"{name}: floor…", file=sys.stderr)
+            run.floor_seconds = measure_floor()
+            print(f"{name}: engine…", file=sys.stderr)
+            for k in (args.k + 1, args.k + 2):
+                run.engine_seconds.append(
+                    statistics.median(engine_seconds(path, k) for _ in range(3))
+                )
+            print(f"{name}: app…", file=sys.stderr)
+            measure_app(run, path)
+            runs.append(run)
+    text = report(runs, machine)
+    print(text)
+    args.out.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
