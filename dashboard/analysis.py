@@ -70,7 +70,8 @@ class Photo:
     input_bytes: int
     input_format: str
     preview_pixels: np.ndarray  # (h, w, 3) uint8: the pixels the previews show
-    preview_png: bytes  # preview_pixels as a PNG, encoded once
+    preview_file: bytes  # preview_pixels encoded once (see encode_preview)
+    preview_format: str  # "PNG" or "JPEG"
     crop_box: tuple[int, int, int, int]  # (left, top, right, bottom) of the 1:1 crop
     crop_png: bytes  # the original's crop as a PNG
     sample_index: np.ndarray  # (s,) flat indices of the pixels drawn in the 3-D view
@@ -195,6 +196,26 @@ def png_bytes(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+PREVIEW_LOSSLESS_COLORS = 4096
+PREVIEW_JPEG_QUALITY = 95
+
+
+def encode_preview(pixels: np.ndarray) -> tuple[bytes, str]:
+    """The original's preview as the browser gets it: (file bytes, "PNG" or "JPEG").
+
+    Drawings, charts and logos (at most 4,096 colours) go as lossless PNG, where JPEG
+    would ring around their edges. Photos go as a quality-95 JPEG without chroma
+    subsampling: as good as lossless to the eye, a third of the PNG's bytes (a 12 MP
+    phone photo's 1200-px preview: about 0.7 MB against 2.3 MB). The 1:1 crop stays PNG.
+    """
+    image = Image.fromarray(pixels)
+    if image.getcolors(maxcolors=PREVIEW_LOSSLESS_COLORS) is not None:
+        return png_bytes(pixels), "PNG"
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=PREVIEW_JPEG_QUALITY, subsampling=0)
+    return buffer.getvalue(), "JPEG"
+
+
 def _crop_box(width: int, height: int, side: int = CROP_SIDE) -> tuple[int, int, int, int]:
     left, top = max(0, (width - side) // 2), max(0, (height - side) // 2)
     return left, top, min(width, left + side), min(height, top + side)
@@ -247,6 +268,7 @@ def _prepare(data: bytes, report: Progress) -> Photo:
     box = _crop_box(width, height)
     count = min(SCATTER_POINTS, width * height)
     sample_index = np.random.default_rng(0).choice(width * height, size=count, replace=False)
+    preview_file, preview_format = encode_preview(preview)
     photo = Photo(
         pixels=pixels,
         colors=colors,
@@ -254,7 +276,8 @@ def _prepare(data: bytes, report: Progress) -> Photo:
         input_bytes=len(data),
         input_format=file_format(data),
         preview_pixels=preview,
-        preview_png=png_bytes(preview),
+        preview_file=preview_file,
+        preview_format=preview_format,
         crop_box=box,
         crop_png=png_bytes(np.ascontiguousarray(pixels[box[1] : box[3], box[0] : box[2]])),
         sample_index=sample_index,

@@ -124,8 +124,11 @@ def summary_metrics(analysis: Analysis) -> None:
     stat(columns[4], "PSNR", format_psnr(result.psnr), f"{result.iterations} iterations")
 
 
-def png_image(container, png: bytes, *, caption: str, alt: str) -> None:
-    """PNG bytes exactly as they are, full width, with a caption and a text alternative.
+def encoded_image(
+    container, data: bytes, *, caption: str, alt: str, image_format: str = "PNG"
+) -> None:
+    """An encoded image (PNG unless said) exactly as it is, full width, with a caption and a
+    text alternative.
 
     They travel inside the page's message as a data URL, not as a /media/ file: Streamlit's
     server sends no caching headers for media files, so the browser fetched an image again
@@ -134,7 +137,8 @@ def png_image(container, png: bytes, *, caption: str, alt: str) -> None:
     page shows it and however often. (Given pixels instead, Streamlit would re-encode them
     on every run, as JPEG unless told otherwise, adding colours the palette does not have.)
     """
-    url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    mime = f"image/{image_format.lower()}"
+    url = f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
     container.image(url, caption=caption, alt=alt, width="stretch")
 
 
@@ -150,13 +154,13 @@ def side_by_side(analysis: Analysis, detail: bool = False) -> None:
     if detail:
         x0, y0, x1, y1 = photo.crop_box
         where = f"centre {x1 - x0}×{y1 - y0} pixels at 100 %"
-        png_image(
+        encoded_image(
             left,
             photo.crop_png,
             caption=f"Original, {where}",
             alt=f"The original photo: its {where}",
         )
-        png_image(
+        encoded_image(
             right,
             analysis.compression.crop_png,
             caption=f"{result.colors_used} colours, {where}",
@@ -165,15 +169,18 @@ def side_by_side(analysis: Analysis, detail: bool = False) -> None:
         return
     shown_h, shown_w = photo.preview_pixels.shape[:2]
     scale = "" if shown_w == result.width else f" · shown at {shown_w}×{shown_h}"
+    sent_as = " (as a quality-95 JPEG)" if photo.preview_format == "JPEG" else ""
     size = f"{result.width:,}×{result.height:,} pixels"
-    png_image(
+    upload = f"{analysis.input_format}, {human_bytes(analysis.input_bytes)}"
+    encoded_image(
         left,
-        photo.preview_png,
-        caption=f"Original · {analysis.input_format}, {human_bytes(analysis.input_bytes)}{scale}",
+        photo.preview_file,
+        image_format=photo.preview_format,
+        caption=f"Original · {upload}{scale}{sent_as}",
         alt=f"The original photo, {size}",
     )
     png_size = human_bytes(len(analysis.png))
-    png_image(
+    encoded_image(
         right,
         analysis.compression.preview_png,
         caption=f"Compressed · {result.colors_used} colours, indexed PNG {png_size}{scale}",
@@ -333,7 +340,7 @@ def dithering_section(analysis: Analysis, digest: str, data: bytes) -> None:
         strict=True,
     ):
         with column:
-            png_image(
+            encoded_image(
                 st,
                 rendering.preview_png,
                 caption=label,

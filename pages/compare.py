@@ -23,7 +23,7 @@ columns = st.columns(1 + len(names))
 
 
 def show(column, rendering: experiments.Rendering) -> None:
-    views.png_image(
+    views.encoded_image(
         column,
         rendering.preview_png,
         caption=f"{rendering.name}: MSE {rendering.mse:,.1f}, {rendering.colors} colours",

@@ -87,13 +87,13 @@ else:
             source.digest, settings, t, analysis.photo, result.centroid_history[t]
         )
         left, right = st.columns(2)
-        views.png_image(
+        views.encoded_image(
             left,
             frame,
             caption=f"Iteration {t} ({phase_of(t)}): WCSS {history[t]:,.0f}",
             alt=f"The photo with every pixel at its nearest centroid after iteration {t}",
         )
-        views.png_image(
+        views.encoded_image(
             right,
             analysis.compression.preview_png,
             caption=f"The end, iteration {last}: WCSS {history[-1]:,.0f}",

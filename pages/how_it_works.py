@@ -120,7 +120,7 @@ def space_comparison(spaces: list[experiments.SpaceResult]) -> None:
     columns = st.columns(2)
     for column, space, title in zip(columns, spaces, ("RGB", "CIE L*a*b*"), strict=True):
         with column:
-            views.png_image(
+            views.encoded_image(
                 st,
                 space.preview_png,
                 caption=f"K-Means in {SPACE_LABELS[space.space]}",

@@ -62,9 +62,9 @@ def assert_compress_page_shows(at: AppTest, want: Expected) -> None:
         assert shown.get(label) == value, label
     images = at.main.image
     assert len(images) == 2  # the original and the compressed image, side by side
-    for image in images:
-        (url,) = image.value
-        assert url.startswith("data:image/png;base64,"), "PNG: JPEG would change the colours"
+    (original,), (compressed,) = (image.value for image in images)
+    assert compressed.startswith("data:image/png;base64,"), "PNG: JPEG would add colours"
+    assert original.startswith(("data:image/png;base64,", "data:image/jpeg;base64,"))
     swatches = [m.value for m in at.main.markdown if all(h in m.value for h in want.hex_codes)]
     assert swatches, "one markdown element holds every palette colour's hex code"
     labels = [b.label for b in at.main.download_button]

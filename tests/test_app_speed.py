@@ -24,9 +24,9 @@ pytestmark = pytest.mark.usefixtures("navigation_mode")
 
 @pytest.fixture
 def calls(monkeypatch) -> Counter:
-    """How often the app decodes, counts colours, clusters and encodes a full-colour PNG."""
+    """How often the app decodes, counts colours, clusters and encodes the original's preview."""
     counter: Counter = Counter()
-    for name in ("decode_for_app", "image_colors", "quantize", "png_bytes"):
+    for name in ("decode_for_app", "image_colors", "quantize", "encode_preview"):
         real = getattr(analysis, name)
 
         def counting(*args, _real=real, _name=name, **kwargs):
@@ -53,14 +53,14 @@ def test_a_k_change_does_not_decode_the_image_again(calls):
     calls.clear()  # the default sample's work, or none if a cache already had it
     upload(at, "unique.png", unique_photo(seed=91))
     assert_healthy(at)
-    assert calls == {"decode_for_app": 1, "image_colors": 1, "quantize": 1, "png_bytes": 2}
+    assert calls == {"decode_for_app": 1, "image_colors": 1, "quantize": 1, "encode_preview": 1}
     for k in (17, 5):
         at.slider(key="k").set_value(k)
         at.run()
         assert_healthy(at)
         assert f"K = {k} " in at.main.caption[0].value
-    # one more K-Means per K; the image's own work (and its two PNGs) done once
-    assert calls == {"decode_for_app": 1, "image_colors": 1, "quantize": 3, "png_bytes": 2}
+    # one more K-Means per K; the image's own work (its preview encoded) done once
+    assert calls == {"decode_for_app": 1, "image_colors": 1, "quantize": 3, "encode_preview": 1}
 
 
 def test_pages_read_the_results_without_recomputing(calls):
