@@ -48,9 +48,10 @@ CROP_SIDE = 240  # the 1:1 detail crop
 SCATTER_POINTS = 20_000  # pixels drawn in the 3-D view
 SWEEP_KS = (2, 4, 8, 16, 32, 64, 128, 256)
 CACHE_TTL_SECONDS = 3600
-# A 12 MP photo's pixels, colours and previews take about 60 MB: a few images at once.
+# A 12 MP photo's pixels, colours and previews take about 40 MB, and each result (its
+# labels, one byte a pixel, and its PNG) about 14 MB: a few images, a few settings each.
 PHOTO_CACHE_ENTRIES = 4
-RESULT_CACHE_ENTRIES = 12
+RESULT_CACHE_ENTRIES = 8
 
 # One heavy computation at a time: a second user waits a second or two instead of the
 # server running out of memory. Each K of a sweep takes the slot separately.
