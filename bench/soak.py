@@ -42,25 +42,10 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
 
 
-def current_k(page) -> int:
-    caption = app.header_caption(page)
-    return int(caption.split("K = ", 1)[1].split()[0])
-
-
 def change_k(page, rng: random.Random) -> None:
     """Move the K slider by a few steps with the keyboard; wait for the new result."""
-    before = current_k(page)
     steps = rng.randint(1, 6)
-    key = "ArrowRight" if before + steps <= 64 else "ArrowLeft"
-    after = before + steps if key == "ArrowRight" else max(before - steps, 2)
-    slider = page.get_by_test_id("stSidebar").get_by_role("slider").first
-    slider.focus()
-    for _ in range(abs(after - before)):
-        slider.press(key)
-    app.main(page).get_by_test_id("stCaptionContainer").filter(
-        has_text=f"K = {after} "
-    ).first.wait_for()
-    app.wait_idle(page)
+    app.move_k_slider(page, steps if app.header_k(page) + steps <= 64 else -steps)
 
 
 def run_session(

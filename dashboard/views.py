@@ -133,12 +133,14 @@ def side_by_side(analysis: Analysis, detail: bool = False) -> None:
         left.image(
             analysis.original_crop,
             caption=f"Original, {caption}",
+            alt=f"Original photo {analysis.name}, {caption}",
             width="stretch",
             output_format="PNG",
         )
         right.image(
             analysis.quantized_crop,
             caption=f"{result.colors_used} colours, {caption}",
+            alt=f"Compressed with K = {result.k}, {result.colors_used} colours, {caption}",
             width="stretch",
             output_format="PNG",
         )
@@ -148,6 +150,7 @@ def side_by_side(analysis: Analysis, detail: bool = False) -> None:
     left.image(
         analysis.original_preview,
         caption=f"Original · {analysis.input_format}, {human_bytes(analysis.input_bytes)}{scale}",
+        alt=f"Original photo {analysis.name}, {result.width}×{result.height} pixels",
         width="stretch",
         output_format="PNG",
     )
@@ -155,6 +158,8 @@ def side_by_side(analysis: Analysis, detail: bool = False) -> None:
     right.image(
         analysis.quantized_preview,
         caption=f"Compressed · {result.colors_used} colours, indexed PNG {png_size}{scale}",
+        alt=f"{analysis.name} compressed with K = {result.k} to {result.colors_used} colours, "
+        f"{result.width}×{result.height} pixels",
         width="stretch",
         output_format="PNG",
     )
@@ -170,7 +175,7 @@ def palette_swatches(palette: np.ndarray, pixel_counts: np.ndarray) -> None:
             continue
         rgb = palette[index]
         code = hex_color(rgb)
-        ink = "#111111" if _luminance(rgb) > 0.45 else "#ffffff"
+        ink = "#000000" if _luminance(rgb) > 0.179 else "#ffffff"  # both give 4.5:1 or more
         share = 100 * pixel_counts[index] / total
         chips.append(
             f'<div class="swatch" title="{code}: {share:.2f} % of the pixels" '
@@ -183,7 +188,8 @@ def palette_swatches(palette: np.ndarray, pixel_counts: np.ndarray) -> None:
 
 
 def _luminance(rgb: np.ndarray) -> float:
-    r, g, b = (float(v) / 255 for v in rgb)
+    """Relative luminance as WCAG defines it (linear light): 0 black, 1 white."""
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb / 255)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
@@ -311,7 +317,10 @@ def dithering_section(analysis: Analysis, data: bytes) -> None:
         strict=True,
     ):
         with column:
-            st.image(rendering.preview, caption=label, width="stretch", output_format="PNG")
+            alt = f"{analysis.name} with K = {result.k}: {label}, {result.width}×{result.height}"
+            st.image(
+                rendering.preview, caption=label, alt=alt, width="stretch", output_format="PNG"
+            )
             metrics = st.columns(3)
             stat(metrics[0], "MSE", f"{rendering.mse:,.1f}")
             stat(metrics[1], "PSNR", format_psnr(rendering.psnr))

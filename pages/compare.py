@@ -24,6 +24,7 @@ for column, rendering in zip(columns, renderings, strict=True):
     column.image(
         rendering.preview,
         caption=f"{rendering.name}: MSE {rendering.mse:,.1f}, {rendering.colors} colours",
+        alt=f"{analysis.name} compressed by {rendering.name} with K = {settings.k}",
         width="stretch",
         output_format="PNG",
     )

@@ -6,11 +6,11 @@ from dashboard import session, views
 
 analysis = session.require()
 views.page_header("Compress", analysis, session.current_settings())
-views.summary_metrics(analysis)
 options = st.columns(2)
 detail = options[0].toggle("1:1 detail crop (every pixel exactly as stored)", key="detail_crop")
 dither = options[1].toggle("Compare with Floyd–Steinberg dithering", key="dither")
 views.side_by_side(analysis, detail=detail)
+views.summary_metrics(analysis)
 if dither:
     views.dithering_section(analysis, session.current_source().data)
 st.subheader(f"Palette: {analysis.result.colors_used} colours, most used first")

@@ -87,12 +87,14 @@ else:
         left.image(
             frame,
             caption=f"Iteration {t} ({phase_of(t)}): WCSS {history[t]:,.0f}",
+            alt=f"{analysis.name} with K = {settings.k} at iteration {t} of {last}",
             width="stretch",
             output_format="PNG",
         )
         right.image(
             preview(analysis.quantized_preview, 800),
             caption=f"The end, iteration {last}: WCSS {history[-1]:,.0f}",
+            alt=f"{analysis.name} compressed with K = {settings.k}, after iteration {last}",
             width="stretch",
             output_format="PNG",
         )

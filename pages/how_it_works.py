@@ -118,7 +118,9 @@ for column, space, title in zip(
     columns, spaces, ("K-Means in RGB", "K-Means in CIE L\\*a\\*b\\*"), strict=True
 ):
     with column:
-        st.image(space.preview, caption=title, width="stretch", output_format="PNG")
+        plain = title.replace("\\*", "*")  # the caption's Markdown escapes, as plain text
+        alt = f"{analysis.name} compressed with {plain}, K = {settings.k}"
+        st.image(space.preview, caption=title, alt=alt, width="stretch", output_format="PNG")
         numbers = st.columns(2)
         views.stat(numbers[0], "MSE (RGB)", f"{space.mse:,.1f}", "lower: closer in RGB")
         views.stat(numbers[1], "Mean ΔE", f"{space.delta_e:.2f}", "lower: closer to the eye")

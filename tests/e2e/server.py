@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,8 +91,12 @@ def listening_pid(root_pid: int, port: int) -> int | None:
 class StreamlitServer:
     """``streamlit run streamlit_app.py`` on a free 127.0.0.1 port, logs kept in a file."""
 
-    def __init__(self, name: str = "server", log_dir: Path = ARTIFACTS) -> None:
+    def __init__(
+        self, name: str = "server", log_dir: Path = ARTIFACTS, *, options: Sequence[str] = ()
+    ) -> None:
+        """``options``: more ``streamlit run`` flags (``--client.x value``), after ours."""
         self.name = name
+        self.options = list(options)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"streamlit-{name}.log"
@@ -117,6 +122,7 @@ class StreamlitServer:
             str(self.port),
             "--server.address",
             "127.0.0.1",
+            *self.options,
         ]
         log = self.log_path.open("wb")
         log.write(("+ " + " ".join(command) + "\n").encode())
