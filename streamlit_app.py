@@ -48,6 +48,10 @@ pages = [
     st.Page("pages/compare.py", title="Compare quantizers", icon=":material/leaderboard:"),
     st.Page("pages/how_it_works.py", title="How it works", icon=":material/school:"),
 ]
+# .streamlit/config.toml hides the sidebar navigation, so that a freshly started server's
+# first run, which Streamlit builds from the pages/ folder's file names ("streamlit app",
+# "choose k", ...), draws none; this navigation, the app's own, turns it back on.
+st.set_option("client.showSidebarNavigation", True)
 page = st.navigation(pages)
 session.return_to_requested_page(pages)
 url_state.load_into_session()
