@@ -24,10 +24,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from tests.e2e import app, files
-from tests.e2e.server import StreamlitServer
+from tests.e2e.server import RssSampler, StreamlitServer, latency_summary
 
 SIZES = {2: (1632, 1224), 3: (2000, 1500), 4: (2304, 1728), 8: (3264, 2448), 12: (4000, 3000)}
 
@@ -80,25 +78,6 @@ def check(page, outcome: Outcome, name: str) -> None:
         outcome.problems.append(f"{name}: the page shows another image")
 
 
-def sample_memory(server: StreamlitServer, stop: threading.Event, samples: list[float]) -> None:
-    while not stop.is_set():
-        try:
-            samples.append(server.memory_mb()["VmRSS"])
-        except (OSError, RuntimeError):
-            return
-        stop.wait(0.2)
-
-
-def summary(label: str, seconds: list[float]) -> str:
-    if not seconds:
-        return f"{label:<10} none"
-    p50, p95 = np.percentile(seconds, [50, 95])
-    return (
-        f"{label:<10} n={len(seconds):<3} p50 {p50:5.1f} s   p95 {p95:5.1f} s   "
-        f"max {max(seconds):5.1f} s"
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=4, help="browser sessions at once")
@@ -140,9 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         with StreamlitServer("soak") as server:
             idle = server.memory_mb()["VmRSS"]
-            stop, rss = threading.Event(), []
-            sampler = threading.Thread(target=sample_memory, args=(server, stop, rss))
-            sampler.start()
+            sampler = RssSampler(server).start()
             outcomes = [Outcome(f"session {s + 1}") for s in range(args.sessions)]
             began = time.monotonic()
             deadline = began + args.max_seconds
@@ -158,8 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             for thread in threads:
                 thread.join()
             elapsed = time.monotonic() - began
-            stop.set()
-            sampler.join()
+            rss = sampler.stop()
             memory = server.memory_mb()
             traceback_logged = "Traceback" in server.log_text()
 
@@ -172,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         f"\nSoak: {args.sessions} sessions at once, up to {args.uploads} uploads each "
         f"({args.megapixels} MP JPEGs), a K change after each upload; {elapsed:.0f} s"
     )
-    print(summary("upload", uploads))
-    print(summary("K change", k_changes))
+    print(latency_summary("upload", uploads))
+    print(latency_summary("K change", k_changes))
     print(
         f"server RSS: idle {idle:.0f} MiB, peak {memory['VmHWM']:.0f} MiB (VmHWM; sampled "
         f"max {max(rss, default=0):.0f}), final {memory['VmRSS']:.0f} MiB"
