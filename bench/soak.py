@@ -19,7 +19,6 @@ import argparse
 import random
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,17 +122,13 @@ def main(argv: list[str] | None = None) -> int:
             outcomes = [Outcome(f"session {s + 1}") for s in range(args.sessions)]
             began = time.monotonic()
             deadline = began + args.max_seconds
-            threads = [
-                threading.Thread(
-                    target=run_session,
-                    args=(outcomes[s], server.url, photos[s], deadline, args.seed + s),
-                )
-                for s in range(args.sessions)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            app.in_threads(
+                run_session,
+                [
+                    (outcomes[s], server.url, photos[s], deadline, args.seed + s)
+                    for s in range(args.sessions)
+                ],
+            )
             elapsed = time.monotonic() - began
             rss = sampler.stop()
             memory = server.memory_mb()

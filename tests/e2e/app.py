@@ -12,7 +12,8 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
@@ -57,6 +58,16 @@ def own_browser_page(viewport: dict[str, int] = VIEWPORT) -> Iterator[Page]:
             yield page
         finally:
             browser.close()
+
+
+def in_threads(work: Callable[..., None], calls: list[tuple]) -> None:
+    """Run ``work(*args)`` for every ``args`` in ``calls``, each on a thread of its own (one
+    browser each: Playwright's sync API is not shared between threads); wait for all."""
+    threads = [threading.Thread(target=work, args=args) for args in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def main(page: Page) -> Locator:

@@ -164,14 +164,7 @@ def test_a_class_of_16_at_once(tmp_path: Path):
         sampler = RssSampler(server).start()
         start = threading.Barrier(CLASS_SIZE)
         deadline = time.monotonic() + START_TIMEOUT_S + CLASS_DEADLINE_S
-        threads = [
-            threading.Thread(target=attend, args=(s, server.url, start, deadline), name=s.label)
-            for s in students
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        app.in_threads(attend, [(s, server.url, start, deadline) for s in students])
         rss = sampler.stop()
         memory = server.memory_mb()
         server_cpu, elapsed = server.cpu_seconds() - cpu_before, time.monotonic() - began
