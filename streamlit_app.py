@@ -10,13 +10,34 @@ from dashboard import session, url_state, views
 from dashboard.sidebar import render_sidebar
 from kmeans_core.allocator import return_large_blocks
 
+_PAGE_CSS = """<style>
+/* A disabled widget's label (the sample list while an upload is shown) stays readable:
+   Streamlit's own grey has a contrast of 2.5:1 on the sidebar, WCAG asks for 4.5:1. */
+[data-testid="stWidgetLabel"][disabled] p {color: #4b5563;}
+/* Phones: metric cards two to a row, not one full-width card under another. */
+@media (max-width: 640px) {
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"]
+      > [data-testid="stVerticalBlock"] > [data-testid="stElementContainer"]
+      > [data-testid="stMetric"]) {
+    flex-wrap: wrap;
+    & > [data-testid="stColumn"] {min-width: calc(50% - 0.5rem) !important;
+      flex: 1 1 40% !important;}
+  }
+  /* A long formula breaks after a relation or an operator instead of scrolling sideways
+     (a box that scrolls is out of reach of the keyboard). */
+  .katex-display > .katex > .katex-html {display: flex; flex-wrap: wrap; justify-content: center;
+    row-gap: 0.4em;}
+}
+</style>"""
+
 return_large_blocks()  # sessions compute on threads: keep freed images from piling up
 
 st.set_page_config(
     page_title="K-Means image compression",
     page_icon=":material/palette:",
     layout="wide",
-    initial_sidebar_state="collapsed" if url_state.presenting_from_url() else "expanded",
+    # "auto" folds the sidebar on a phone, where "expanded" would cover the page with it.
+    initial_sidebar_state="collapsed" if url_state.presenting_from_url() else "auto",
 )
 
 pages = [
@@ -27,11 +48,16 @@ pages = [
     st.Page("pages/compare.py", title="Compare quantizers", icon=":material/leaderboard:"),
     st.Page("pages/how_it_works.py", title="How it works", icon=":material/school:"),
 ]
+# .streamlit/config.toml hides the sidebar navigation, so that a freshly started server's
+# first run, which Streamlit builds from the pages/ folder's file names ("streamlit app",
+# "choose k", ...), draws none; this navigation, the app's own, turns it back on.
+st.set_option("client.showSidebarNavigation", True)
 page = st.navigation(pages)
 session.return_to_requested_page(pages)
 url_state.load_into_session()
 source, settings, presenting = render_sidebar()
 url_state.save_from_session(source, settings, presenting)
+st.html(_PAGE_CSS)  # style only: Streamlit adds it without taking space on the page
 if presenting:
     views.apply_presentation_style()
 session.compute(source, settings)

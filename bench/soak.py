@@ -19,15 +19,12 @@ import argparse
 import random
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from tests.e2e import app, files
-from tests.e2e.server import StreamlitServer
+from tests.e2e.server import RssSampler, StreamlitServer, latency_summary
 
 SIZES = {2: (1632, 1224), 3: (2000, 1500), 4: (2304, 1728), 8: (3264, 2448), 12: (4000, 3000)}
 
@@ -42,25 +39,10 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
 
 
-def current_k(page) -> int:
-    caption = app.header_caption(page)
-    return int(caption.split("K = ", 1)[1].split()[0])
-
-
 def change_k(page, rng: random.Random) -> None:
     """Move the K slider by a few steps with the keyboard; wait for the new result."""
-    before = current_k(page)
     steps = rng.randint(1, 6)
-    key = "ArrowRight" if before + steps <= 64 else "ArrowLeft"
-    after = before + steps if key == "ArrowRight" else max(before - steps, 2)
-    slider = page.get_by_test_id("stSidebar").get_by_role("slider").first
-    slider.focus()
-    for _ in range(abs(after - before)):
-        slider.press(key)
-    app.main(page).get_by_test_id("stCaptionContainer").filter(
-        has_text=f"K = {after} "
-    ).first.wait_for()
-    app.wait_idle(page)
+    app.move_k_slider(page, steps if app.header_k(page) + steps <= 64 else -steps)
 
 
 def run_session(
@@ -93,25 +75,6 @@ def check(page, outcome: Outcome, name: str) -> None:
         outcome.problems.append(f"{name}: errors {errors}, {exceptions} exceptions")
     elif name not in app.header_caption(page):
         outcome.problems.append(f"{name}: the page shows another image")
-
-
-def sample_memory(server: StreamlitServer, stop: threading.Event, samples: list[float]) -> None:
-    while not stop.is_set():
-        try:
-            samples.append(server.memory_mb()["VmRSS"])
-        except (OSError, RuntimeError):
-            return
-        stop.wait(0.2)
-
-
-def summary(label: str, seconds: list[float]) -> str:
-    if not seconds:
-        return f"{label:<10} none"
-    p50, p95 = np.percentile(seconds, [50, 95])
-    return (
-        f"{label:<10} n={len(seconds):<3} p50 {p50:5.1f} s   p95 {p95:5.1f} s   "
-        f"max {max(seconds):5.1f} s"
-    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,26 +118,19 @@ def main(argv: list[str] | None = None) -> int:
         )
         with StreamlitServer("soak") as server:
             idle = server.memory_mb()["VmRSS"]
-            stop, rss = threading.Event(), []
-            sampler = threading.Thread(target=sample_memory, args=(server, stop, rss))
-            sampler.start()
+            sampler = RssSampler(server).start()
             outcomes = [Outcome(f"session {s + 1}") for s in range(args.sessions)]
             began = time.monotonic()
             deadline = began + args.max_seconds
-            threads = [
-                threading.Thread(
-                    target=run_session,
-                    args=(outcomes[s], server.url, photos[s], deadline, args.seed + s),
-                )
-                for s in range(args.sessions)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            app.in_threads(
+                run_session,
+                [
+                    (outcomes[s], server.url, photos[s], deadline, args.seed + s)
+                    for s in range(args.sessions)
+                ],
+            )
             elapsed = time.monotonic() - began
-            stop.set()
-            sampler.join()
+            rss = sampler.stop()
             memory = server.memory_mb()
             traceback_logged = "Traceback" in server.log_text()
 
@@ -187,8 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         f"\nSoak: {args.sessions} sessions at once, up to {args.uploads} uploads each "
         f"({args.megapixels} MP JPEGs), a K change after each upload; {elapsed:.0f} s"
     )
-    print(summary("upload", uploads))
-    print(summary("K change", k_changes))
+    print(latency_summary("upload", uploads))
+    print(latency_summary("K change", k_changes))
     print(
         f"server RSS: idle {idle:.0f} MiB, peak {memory['VmHWM']:.0f} MiB (VmHWM; sampled "
         f"max {max(rss, default=0):.0f}), final {memory['VmRSS']:.0f} MiB"

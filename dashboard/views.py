@@ -150,7 +150,6 @@ def side_by_side(analysis: Analysis, detail: bool = False) -> None:
     """
     left, right = st.columns(2)
     result, photo = analysis.result, analysis.photo
-    k = f"K = {result.k}, {result.colors_used} colours"
     if detail:
         x0, y0, x1, y1 = photo.crop_box
         where = f"centre {x1 - x0}×{y1 - y0} pixels at 100 %"
@@ -158,33 +157,34 @@ def side_by_side(analysis: Analysis, detail: bool = False) -> None:
             left,
             photo.crop_png,
             caption=f"Original, {where}",
-            alt=f"The original photo: its {where}",
+            alt=f"Original photo {analysis.name}, {where}",
         )
         encoded_image(
             right,
             analysis.compression.crop_png,
             caption=f"{result.colors_used} colours, {where}",
-            alt=f"The compressed photo ({k}): its {where}",
+            alt=f"Compressed with K = {result.k}, {result.colors_used} colours, {where}",
         )
         return
     shown_h, shown_w = photo.preview_pixels.shape[:2]
     scale = "" if shown_w == result.width else f" · shown at {shown_w}×{shown_h}"
     sent_as = " (as a quality-95 JPEG)" if photo.preview_format == "JPEG" else ""
-    size = f"{result.width:,}×{result.height:,} pixels"
+    size = f"{result.width}×{result.height} pixels"
     upload = f"{analysis.input_format}, {human_bytes(analysis.input_bytes)}"
     encoded_image(
         left,
         photo.preview_file,
         image_format=photo.preview_format,
         caption=f"Original · {upload}{scale}{sent_as}",
-        alt=f"The original photo, {size}",
+        alt=f"Original photo {analysis.name}, {size}",
     )
     png_size = human_bytes(len(analysis.png))
     encoded_image(
         right,
         analysis.compression.preview_png,
         caption=f"Compressed · {result.colors_used} colours, indexed PNG {png_size}{scale}",
-        alt=f"The photo compressed with K-Means ({k}), {size}",
+        alt=f"{analysis.name} compressed with K = {result.k} to {result.colors_used} colours, "
+        f"{size}",
     )
 
 
@@ -198,7 +198,7 @@ def palette_swatches(palette: np.ndarray, pixel_counts: np.ndarray) -> None:
             continue
         rgb = palette[index]
         code = hex_color(rgb)
-        ink = "#111111" if _luminance(rgb) > 0.45 else "#ffffff"
+        ink = "#000000" if _luminance(rgb) > 0.179 else "#ffffff"  # both give 4.5:1 or more
         share = 100 * pixel_counts[index] / total
         chips.append(
             f'<div class="swatch" title="{code}: {share:.2f} % of the pixels" '
@@ -211,7 +211,8 @@ def palette_swatches(palette: np.ndarray, pixel_counts: np.ndarray) -> None:
 
 
 def _luminance(rgb: np.ndarray) -> float:
-    r, g, b = (float(v) / 255 for v in rgb)
+    """Relative luminance as WCAG defines it (linear light): 0 black, 1 white."""
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb / 255)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
@@ -344,7 +345,7 @@ def dithering_section(analysis: Analysis, digest: str, data: bytes) -> None:
                 st,
                 rendering.preview_png,
                 caption=label,
-                alt=f"The photo in the K-Means palette ({result.colors_used} colours), {label}",
+                alt=f"{analysis.name} with K = {result.k}: {label}, {result.width}×{result.height}",
             )
             metrics = st.columns(3)
             stat(metrics[0], "MSE", f"{rendering.mse:,.1f}")

@@ -27,7 +27,7 @@ def show(column, rendering: experiments.Rendering) -> None:
         column,
         rendering.preview_png,
         caption=f"{rendering.name}: MSE {rendering.mse:,.1f}, {rendering.colors} colours",
-        alt=f"The photo quantized by {rendering.name} to {rendering.colors} colours",
+        alt=f"{analysis.name} compressed by {rendering.name} with K = {settings.k}",
     )
 
 

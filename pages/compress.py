@@ -7,7 +7,6 @@ from dashboard import session, views
 analysis = session.require()
 source = session.current_source()
 views.page_header("Compress", analysis, session.current_settings())
-views.summary_metrics(analysis)
 
 
 @st.fragment
@@ -21,7 +20,8 @@ def images() -> None:
         views.dithering_section(analysis, source.digest, source.data)
 
 
-images()
+images()  # the images first: on a phone the metric cards come below them
+views.summary_metrics(analysis)
 st.subheader(f"Palette: {analysis.result.colors_used} colours, most used first")
 views.palette_swatches(analysis.result.palette, analysis.result.pixel_counts)
 views.compression_card(analysis)

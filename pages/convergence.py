@@ -91,13 +91,13 @@ else:
             left,
             frame,
             caption=f"Iteration {t} ({phase_of(t)}): WCSS {history[t]:,.0f}",
-            alt=f"The photo with every pixel at its nearest centroid after iteration {t}",
+            alt=f"{analysis.name} with K = {settings.k} at iteration {t} of {last}",
         )
         views.encoded_image(
             right,
             analysis.compression.preview_png,
             caption=f"The end, iteration {last}: WCSS {history[-1]:,.0f}",
-            alt=f"The compressed photo (K = {settings.k}) after the last iteration, {last}",
+            alt=f"{analysis.name} compressed with K = {settings.k}, after iteration {last}",
         )
 
     playback()

@@ -124,7 +124,7 @@ def space_comparison(spaces: list[experiments.SpaceResult]) -> None:
                 st,
                 space.preview_png,
                 caption=f"K-Means in {SPACE_LABELS[space.space]}",
-                alt=f"The photo compressed to K = {k} colours by K-Means in {title}",
+                alt=f"{analysis.name} compressed with K-Means in {title}, K = {settings.k}",
             )
             numbers = st.columns(2)
             views.stat(numbers[0], "MSE (RGB)", f"{space.mse:,.1f}", "lower: closer in RGB")

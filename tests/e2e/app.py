@@ -12,7 +12,8 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
@@ -30,6 +31,7 @@ PAGES = {  # navigation title -> URL path
     "3-D clusters": "clusters_3d",
     "Convergence": "convergence",
     "Choose K": "choose_k",
+    "Compare quantizers": "compare",
     "How it works": "how_it_works",
 }
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's: `apt-get install -y chromium`
@@ -40,20 +42,32 @@ LAUNCH_ARGS = [
     "--disable-background-networking",
 ]
 VIEWPORT = {"width": 1400, "height": 1000}
+PROJECTOR = {"width": 1600, "height": 1000}
+PHONE = {"width": 390, "height": 844}  # an iPhone 12 to 15 held upright, in CSS pixels
 
 
 @contextmanager
-def own_browser_page() -> Iterator[Page]:
+def own_browser_page(viewport: dict[str, int] = VIEWPORT) -> Iterator[Page]:
     """A page in a Chromium of its own, set up as the suite's fixtures set theirs: for
     code that drives several browsers at once, each from its own thread."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            page = browser.new_page(viewport=VIEWPORT)
+            page = browser.new_page(viewport=viewport)
             page.set_default_timeout(RUN_TIMEOUT_MS)
             yield page
         finally:
             browser.close()
+
+
+def in_threads(work: Callable[..., None], calls: list[tuple]) -> None:
+    """Run ``work(*args)`` for every ``args`` in ``calls``, each on a thread of its own (one
+    browser each: Playwright's sync API is not shared between threads); wait for all."""
+    threads = [threading.Thread(target=work, args=args) for args in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def main(page: Page) -> Locator:
@@ -103,6 +117,26 @@ def go_to(page: Page, title: str, timeout: float = RUN_TIMEOUT_MS) -> None:
     page.wait_for_url(re.compile(rf"/{re.escape(PAGES.get(title, ''))}(\?|$)"), timeout=timeout)
     main(page).locator("h1").filter(has_text=title).wait_for(timeout=timeout)
     wait_idle(page, timeout)
+
+
+def header_k(page: Page) -> int:
+    """The K the page header names."""
+    return int(header_caption(page).split("K = ", 1)[1].split()[0])
+
+
+def move_k_slider(page: Page, steps: int, timeout: float = RUN_TIMEOUT_MS) -> int:
+    """Move the sidebar's K slider ``steps`` notches with the arrow keys (left when
+    negative); return the new K once the page shows its result."""
+    after = header_k(page) + steps
+    slider = page.get_by_test_id("stSidebar").get_by_role("slider").first
+    slider.focus()
+    for _ in range(abs(steps)):
+        slider.press("ArrowRight" if steps > 0 else "ArrowLeft")
+    main(page).get_by_test_id("stCaptionContainer").filter(has_text=f"K = {after} ").first.wait_for(
+        timeout=timeout
+    )
+    wait_idle(page, timeout)
+    return after
 
 
 def click_button(page: Page, label: str) -> None:

@@ -1,8 +1,9 @@
 """Fixtures for the browser tests: a real streamlit server, Debian's Chromium, photos.
 
 Chromium: ``/usr/bin/chromium`` (``apt-get install -y chromium``); never ``playwright
-install``. When it is missing the browser tests fail if ``CI`` is set, and are skipped with
-a message otherwise. Server logs and screenshots go to ``test-artifacts/`` (git-ignored).
+install``; axe-core: ``npm ci --prefix tests/e2e``. When either is missing the tests that
+need it fail if ``CI`` is set, and are skipped with a message otherwise. Server logs and
+screenshots go to ``test-artifacts/`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from . import app, files
+from . import accessibility, app, files
 from .server import StreamlitServer
 
 E2E_DIR = Path(__file__).resolve().parent
@@ -41,12 +42,22 @@ def pytest_runtest_setup(item) -> None:
     """No Chromium: fail in CI (a skipped suite must not look green), skip elsewhere."""
     if item.get_closest_marker("browser") is None:
         return
-    problem = _missing_browser()
+    _fail_in_ci_else_skip(_missing_browser())
+
+
+def _fail_in_ci_else_skip(problem: str | None) -> None:
+    """A tool is missing: fail in CI (a skipped suite must not look green), skip elsewhere."""
     if problem is None:
         return
     if os.environ.get("CI", "").lower() not in ("", "0", "false"):
         pytest.fail(f"{problem}. CI is set, so the browser tests fail.", pytrace=False)
     pytest.skip(problem)
+
+
+@pytest.fixture(scope="session")
+def axe() -> None:
+    """axe-core's script is installed (``npm ci --prefix tests/e2e``)."""
+    _fail_in_ci_else_skip(accessibility.missing_axe())
 
 
 @pytest.hookimpl(wrapper=True)

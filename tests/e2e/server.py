@@ -13,9 +13,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -92,10 +96,18 @@ class StreamlitServer:
     kept in a file."""
 
     def __init__(
-        self, name: str = "server", log_dir: Path = ARTIFACTS, script: str = ENTRY_SCRIPT
+        self,
+        name: str = "server",
+        log_dir: Path = ARTIFACTS,
+        script: str = ENTRY_SCRIPT,
+        *,
+        options: Sequence[str] = (),
     ) -> None:
+        """``script``: relative to the repository's root; ``options``: more ``streamlit run``
+        flags (``--client.x value``), after ours."""
         self.name = name
-        self.script = script  # relative to the repository's root
+        self.script = script
+        self.options = list(options)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"streamlit-{name}.log"
@@ -121,6 +133,7 @@ class StreamlitServer:
             str(self.port),
             "--server.address",
             "127.0.0.1",
+            *self.options,
         ]
         log = self.log_path.open("wb")
         log.write(("+ " + " ".join(command) + "\n").encode())
@@ -165,6 +178,13 @@ class StreamlitServer:
             raise RuntimeError(f"the streamlit server has stopped; see {self.log_path}")
         return memory_mb(self.pid)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the serving process has used since it started."""
+        if not self.alive() or self.pid is None:
+            raise RuntimeError(f"the streamlit server has stopped; see {self.log_path}")
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
@@ -198,3 +218,42 @@ def write_figures(name: str, lines: list[str]) -> Path:
     print("\n" + text)
     path.write_text(text)
     return path
+
+
+class RssSampler:
+    """The server's resident memory (VmRSS, MiB), sampled every ``interval`` seconds on a
+    thread of its own between ``start()`` and ``stop()``."""
+
+    def __init__(self, server: StreamlitServer, interval: float = 0.2) -> None:
+        self.server, self.interval = server, interval
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+
+    def start(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def stop(self) -> list[float]:
+        self._stop.set()
+        self._thread.join()
+        return self.samples
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.samples.append(self.server.memory_mb()["VmRSS"])
+            except (OSError, RuntimeError):
+                return  # the server stopped: the caller reports it
+            self._stop.wait(self.interval)
+
+
+def latency_summary(label: str, seconds: list[float]) -> str:
+    """``label n=… p50 … s p95 … s max … s`` (numpy's linear-interpolation percentiles)."""
+    if not seconds:
+        return f"{label:<10} none"
+    p50, p95 = np.percentile(seconds, [50, 95])
+    return (
+        f"{label:<10} n={len(seconds):<3} p50 {p50:5.1f} s   p95 {p95:5.1f} s   "
+        f"max {max(seconds):5.1f} s"
+    )

@@ -87,14 +87,7 @@ def test_six_users_at_once(fresh_server: StreamlitServer, photo_12mp, tmp_path: 
         ),
     ]
     start = threading.Barrier(len(sessions))
-    threads = [
-        threading.Thread(target=run_session, args=(s, fresh_server.url, start), name=s.label)
-        for s in sessions
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    app.in_threads(run_session, [(s, fresh_server.url, start) for s in sessions])
     memory = fresh_server.memory_mb()
 
     problems = []

@@ -19,13 +19,15 @@ from . import app
 
 pytestmark = pytest.mark.browser
 
-ORIGINAL_ALT = "The original photo"
-COMPRESSED_ALT = "The photo compressed with K-Means"
+# the two images' text alternatives: "Original photo NAME, W×H pixels" and
+# "NAME compressed with K = k to n colours, W×H pixels"
+ORIGINAL = "img[alt^='Original photo ']"
+COMPRESSED = "img[alt*=' compressed with K = '][alt*=' colours, ']"
 
 
-def image_bytes(page: Page, alt_prefix: str) -> bytes:
-    """The bytes of the main-area image whose text alternative starts with ``alt_prefix``."""
-    image = app.main(page).locator(f"img[alt^='{alt_prefix}']").first
+def image_bytes(page: Page, selector: str) -> bytes:
+    """The bytes of the main-area image that ``selector`` finds."""
+    image = app.main(page).locator(selector).first
     image.wait_for()
     src = image.get_attribute("src") or ""
     if src.startswith("data:"):
@@ -68,36 +70,36 @@ def change_k(page: Page, before: int) -> None:
 
 def test_the_compressed_preview_holds_only_palette_colours(page: Page, app_server):
     app.open_app(page, app_server.url, sample="chelsea", k=8)
-    compressed = image_bytes(page, COMPRESSED_ALT)
+    compressed = image_bytes(page, COMPRESSED)
     assert png_colour_type(compressed) == 3, "the compressed preview is a palette PNG"
     shown = {int(h[1:], 16) for h in app.palette_hexes(page)}
     rgb = Image.open(io.BytesIO(compressed)).convert("RGB")
     colours = {r << 16 | g << 8 | b for _, (r, g, b) in rgb.getcolors(maxcolors=1 << 16)}
     assert colours <= shown, "every preview pixel is one of the palette colours shown"
-    original = image_bytes(page, ORIGINAL_ALT)  # the photo's own colours: far more than 8
+    original = image_bytes(page, ORIGINAL)  # the photo's own colours: far more than 8
     assert Image.open(io.BytesIO(original)).convert("RGB").getcolors(maxcolors=8) is None
 
 
 def test_a_k_change_does_not_send_the_original_again(page: Page, app_server):
     frames = record_frames(page)
     app.open_app(page, app_server.url, sample="astronaut", k=12)
-    original = image_bytes(page, ORIGINAL_ALT)
-    first_compressed = image_bytes(page, COMPRESSED_ALT)
+    original = image_bytes(page, ORIGINAL)
+    first_compressed = image_bytes(page, COMPRESSED)
     # a stretch of each image as it travels (base64, in the page's messages)
     original_mark = base64.b64encode(original)[1000:1200]
     assert any(original_mark in frame for frame in frames), "the first run sends the original"
     frames.clear()
     change_k(page, before=12)
-    new_compressed = image_bytes(page, COMPRESSED_ALT)
+    new_compressed = image_bytes(page, COMPRESSED)
     assert new_compressed != first_compressed
     assert png_colour_type(new_compressed) == 3
     new_mark = base64.b64encode(new_compressed)[1000:1200]
     assert any(new_mark in frame for frame in frames), "the new preview arrives by websocket"
     assert not any(original_mark in frame for frame in frames), "the original is not re-sent"
-    assert image_bytes(page, ORIGINAL_ALT) == original  # and is still shown
+    assert image_bytes(page, ORIGINAL) == original  # and is still shown
     # a page visit and back: the browser still holds both, so neither travels again
     frames.clear()
     app.go_to(page, "How it works")
     app.go_to(page, "Compress")
-    assert image_bytes(page, COMPRESSED_ALT) == new_compressed
+    assert image_bytes(page, COMPRESSED) == new_compressed
     assert not any(original_mark in frame or new_mark in frame for frame in frames)
