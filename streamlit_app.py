@@ -1,7 +1,8 @@
 """K-Means image compression: the entry point.
 
-Page config, then the navigation (before any widget: see GUIDE fact 1), then the shared
-sidebar and the one cached computation, then the chosen page.
+Page config, then the navigation (before any widget: with a pages/ folder present, a widget
+made before st.navigation loses its value), then the shared sidebar and the one cached
+computation, then the chosen page.
 """
 
 import streamlit as st

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,9 +54,6 @@ CACHE_TTL_SECONDS = 3600
 PHOTO_CACHE_ENTRIES = 4
 RESULT_CACHE_ENTRIES = 8
 
-# One heavy computation at a time: a second user waits a second or two instead of the
-# server running out of memory. Each K of a sweep takes the slot separately.
-_COMPUTE_SLOT = threading.Lock()
 
 Progress = Callable[[float, str], None]
 T = TypeVar("T")
@@ -240,15 +238,53 @@ def progress_bar() -> Iterator[Progress]:
         bar.empty()
 
 
+class ComputeSlot:
+    """One heavy computation at a time, in the order they were asked for.
+
+    A second user waits a second or two instead of the server running out of memory, and
+    is told where they stand: a class of 16 opening the app at once sees its place in line
+    go down, first come, first served (a plain lock lets a late arrival overtake).
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._line: deque[object] = deque()  # the computation running, then those waiting
+
+    @contextmanager
+    def held(self, report: Progress) -> Iterator[None]:
+        ticket = object()
+        with self._changed:
+            self._line.append(ticket)
+            told = 0
+            while self._line[0] is not ticket:
+                ahead = self._line.index(ticket)
+                if ahead != told:
+                    report(0.0, waiting_message(ahead))
+                    told = ahead
+                self._changed.wait(timeout=1.0)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._line.remove(ticket)
+                self._changed.notify_all()
+
+
+def waiting_message(ahead: int) -> str:
+    """What a user waiting behind ``ahead`` other computations is told."""
+    if ahead == 1:
+        return "Waiting for another user's computation to finish: yours is next…"
+    return f"Waiting in line: {ahead} computations before yours…"
+
+
+# Each K of a sweep takes the slot separately, so other users' runs go in between.
+_COMPUTE_SLOT = ComputeSlot()
+
+
 def run_in_slot(report: Progress, work: Callable[[], T]) -> T:
     """Run ``work`` when no other heavy computation is running, saying so while it waits."""
-    if not _COMPUTE_SLOT.acquire(blocking=False):
-        report(0.0, "Waiting for another user's computation to finish…")
-        _COMPUTE_SLOT.acquire()
-    try:
+    with _COMPUTE_SLOT.held(report):
         return work()
-    finally:
-        _COMPUTE_SLOT.release()
 
 
 @st.cache_resource(max_entries=PHOTO_CACHE_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner=False)

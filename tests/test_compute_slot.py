@@ -1,0 +1,62 @@
+"""The compute slot: one heavy computation at a time, first come first served, and every
+waiter told its place in line as it changes."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from dashboard.analysis import ComputeSlot, waiting_message
+
+
+def test_waiters_run_in_the_order_they_came_and_are_told_their_place():
+    slot = ComputeSlot()
+    order: list[int] = []
+    told: dict[int, list[str]] = {i: [] for i in range(4)}
+    release = threading.Event()
+    first_in = threading.Event()
+
+    def user(i: int) -> None:
+        def report(fraction: float, message: str) -> None:
+            told[i].append(message)
+
+        with slot.held(report):
+            order.append(i)
+            if i == 0:
+                first_in.set()
+                release.wait(timeout=30)
+
+    threads = [threading.Thread(target=user, args=(0,))]
+    threads[0].start()
+    assert first_in.wait(timeout=30)
+    for i in (1, 2, 3):  # each arrives while the ones before it wait
+        threads.append(threading.Thread(target=user, args=(i,)))
+        threads[-1].start()
+        deadline = time.monotonic() + 30
+        while not told[i] and time.monotonic() < deadline:
+            time.sleep(0.01)
+    release.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert order == [0, 1, 2, 3]
+    assert told[0] == []  # nobody before it: no waiting notice
+    for i in (1, 2, 3):
+        # told its place on arrival, then only as it moves up (how often depends on when
+        # the threads wake)
+        places = [int(m.split()[3]) if "in line" in m else 1 for m in told[i]]
+        assert told[i][0] == waiting_message(i)
+        assert places == sorted(set(places), reverse=True)
+    assert "yours is next" in waiting_message(1) and "3 computations" in waiting_message(3)
+
+
+def test_the_slot_is_free_again_after_an_error():
+    slot = ComputeSlot()
+    try:
+        with slot.held(lambda f, m: None):
+            raise RuntimeError("a failed computation")
+    except RuntimeError:
+        pass
+    messages: list[str] = []
+    with slot.held(lambda f, m: messages.append(m)):
+        pass
+    assert messages == []
