@@ -257,3 +257,30 @@ def test_the_samples_include_a_flat_colour_image():
     chart = Image.open(ROOT / "samples" / "chart.png").convert("RGB")
     assert len(chart.getcolors(maxcolors=4096)) <= 4096
     assert "chart.png" in (ROOT / "samples" / "ATTRIBUTION.md").read_text()
+
+
+def test_a_large_image_is_compared_on_a_reduced_copy_in_its_own_palette(monkeypatch, coffee_png):
+    """Over COMPARE_PIXELS the page compares a reduced copy: the PNGs too are of that copy,
+    every pixel at its nearest K-Means colour (the limit lowered here to keep it quick)."""
+    from dashboard import analysis, codec_view
+    from kmeans_core import Settings, assign_to_palette
+
+    monkeypatch.setattr(codec_view, "COMPARE_PIXELS", 30_000)
+    steps = []
+    photo = analysis._prepare(coffee_png, lambda f, m: None)
+    result = analysis._compress(photo, Settings(), lambda f, m: None).result
+    comparison = codec_view._compare(photo, result, Settings(), lambda f, m: steps.append(f))
+    assert comparison.reduced and comparison.width * comparison.height <= 30_000
+    assert abs(comparison.width / comparison.height - 600 / 400) < 0.02
+    reduced = np.asarray(
+        Image.fromarray(photo.pixels).resize(
+            (comparison.width, comparison.height), Image.Resampling.LANCZOS, reducing_gap=3
+        )
+    )
+    png = encode_indexed_png(result.palette, assign_to_palette(reduced, result.palette))
+    assert comparison.plain.size == len(png)
+    assert comparison.plain.psnr == pytest.approx(oracle_psnr(reduced, pixels_of(png)), abs=1e-9)
+    for shown in comparison.same_size.values():
+        assert shown is None or shown.size <= len(png)
+    assert steps == sorted(steps) and steps[-1] < 1
+    assert "wins on this image" in codec_view.verdict(comparison)
