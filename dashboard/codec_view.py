@@ -3,20 +3,23 @@ and AVIF, each matched to the PNG's size and to its PSNR; computed when asked, c
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 from PIL import Image
 
-from kmeans_core import assign_to_palette, dither_to_palette, encode_indexed_png
+from kmeans_core import Quantization, assign_to_palette, dither_to_palette, encode_indexed_png
 from kmeans_core.codecs import Encoded, available_codecs, match_codecs, measured
+from kmeans_core.ssim import WINDOW
 
 from .analysis import (
     CACHE_TTL_SECONDS,
     PREVIEW_LOSSLESS_COLORS,
     Analysis,
     Photo,
+    Progress,
     _crop_box,
     compress,
     png_bytes,
@@ -35,6 +38,7 @@ COMPARE_PIXELS = 1_000_000
 THUMBNAIL_LONG_SIDE = 320
 PLAIN, DITHERED = "K-Means PNG", "K-Means PNG, dithered"
 _REQUESTED = "requested_codec_comparisons"
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,9 @@ def codec_names(codecs: tuple[str, ...]) -> str:
     return codecs[0] if len(codecs) == 1 else f"{', '.join(codecs[:-1])} and {codecs[-1]}"
 
 
-def _compared_pixels(photo: Photo, labels: np.ndarray, palette, space: str):
+def _compared_pixels(
+    photo: Photo, labels: np.ndarray, palette: np.ndarray, space: str
+) -> tuple[np.ndarray, np.ndarray]:
     """The pixels to compare on and their K-Means labels: the image itself, or a copy
     reduced to ``COMPARE_PIXELS`` with every pixel given its nearest palette colour."""
     if photo.width * photo.height <= COMPARE_PIXELS:
@@ -114,7 +120,9 @@ def codec_comparison(digest: str, settings: Settings, _data: bytes) -> CodecComp
         return run_in_slot(report, lambda: _compare(photo, result, settings, report))
 
 
-def _compare(photo: Photo, result, settings: Settings, report) -> CodecComparison:
+def _compare(
+    photo: Photo, result: Quantization, settings: Settings, report: Progress
+) -> CodecComparison:
     report(0.02, "Writing the K-Means PNGs…")
     pixels, labels = _compared_pixels(photo, result.labels, result.palette, settings.space)
     height, width = pixels.shape[:2]
@@ -248,6 +256,14 @@ def _table(comparison: CodecComparison) -> None:
 
 def render(analysis: Analysis, source: Source, settings: Settings) -> None:
     """The page below its header: the button, then, once asked, the comparison."""
+    result = analysis.result
+    if min(result.width, result.height) < WINDOW:
+        st.info(
+            f"This image is {result.width}×{result.height} pixels: SSIM's {WINDOW}×{WINDOW} "
+            "window does not fit. Choose an image at least that large to compare codecs.",
+            icon=":material/photo_size_select_small:",
+        )
+        return
     codecs = available_codecs()
     key = (source.digest, settings)
     requested = st.session_state.setdefault(_REQUESTED, set())
@@ -260,7 +276,15 @@ def render(analysis: Analysis, source: Source, settings: Settings) -> None:
             "It takes a few seconds to half a minute."
         )
         return
-    comparison = codec_comparison(source.digest, settings, source.data)
+    try:
+        comparison = codec_comparison(source.digest, settings, source.data)
+    except Exception:  # never a traceback for the user; the log keeps it for us
+        _log.exception("codec comparison failed for %s with %s", source.name, settings)
+        st.error(
+            f"The codecs could not be compared on **{source.name}**. Try another image.",
+            icon=":material/error:",
+        )
+        return
     if comparison.reduced:
         st.info(
             f"Compared on a copy reduced to {comparison.width:,}×{comparison.height:,} pixels "

@@ -86,8 +86,9 @@ def measured(original: np.ndarray, codec: str, quality: int | None, data: bytes)
     return Encoded(codec, quality, data, pixels, psnr(original, pixels), ssim(original, pixels))
 
 
-class _Trials:
-    """A codec's files of one image by quality, each encoded once, their PSNR on demand."""
+class Trials:
+    """A codec's files of one image by quality, each encoded once, their PSNR on demand:
+    shared by the two bisections of one codec, which often try the same qualities."""
 
     def __init__(self, original: np.ndarray, codec: str) -> None:
         self.original, self.codec = original, codec
@@ -124,11 +125,11 @@ def first_passing(low: int, high: int, passes: Callable[[int], bool]) -> int | N
 
 
 def largest_quality_within(
-    original: np.ndarray, codec: str, max_bytes: int, *, trials: _Trials | None = None
+    original: np.ndarray, codec: str, max_bytes: int, *, trials: Trials | None = None
 ) -> Encoded | None:
     """``codec`` at the highest quality whose file has at most ``max_bytes``; None when even
     its lowest quality is larger."""
-    trials = trials or _Trials(original, codec)
+    trials = trials or Trials(original, codec)
     too_large = first_passing(trials.low, trials.high, lambda q: len(trials.file(q)) > max_bytes)
     best = trials.high if too_large is None else too_large - 1
     if best < trials.low:
@@ -137,11 +138,11 @@ def largest_quality_within(
 
 
 def smallest_reaching_psnr(
-    original: np.ndarray, codec: str, target_psnr: float, *, trials: _Trials | None = None
+    original: np.ndarray, codec: str, target_psnr: float, *, trials: Trials | None = None
 ) -> Encoded | None:
     """``codec`` at the lowest quality whose PSNR is at least ``target_psnr``; None when even
     its highest quality falls short."""
-    trials = trials or _Trials(original, codec)
+    trials = trials or Trials(original, codec)
     quality = first_passing(trials.low, trials.high, lambda q: trials.psnr(q) >= target_psnr)
     return None if quality is None else trials.result(quality)
 
@@ -172,7 +173,7 @@ def match_codecs(
     for i, codec in enumerate(codecs):
         if progress is not None:
             progress(i / len(codecs), f"{codec}: searching its quality range…")
-        trials = _Trials(original, codec)
+        trials = Trials(original, codec)
         matches.append(
             CodecMatch(
                 codec,

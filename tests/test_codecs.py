@@ -23,7 +23,7 @@ from kmeans_core.codecs import (
     smallest_reaching_psnr,
 )
 from kmeans_core.ssim import ssim
-from tests.app_support import ROOT, SAMPLES, TIMEOUT, assert_healthy, upload
+from tests.app_support import ROOT, SAMPLES, TIMEOUT, assert_healthy, png_of_size, upload
 
 from streamlit.testing.v1 import AppTest  # isort: skip
 
@@ -284,3 +284,14 @@ def test_a_large_image_is_compared_on_a_reduced_copy_in_its_own_palette(monkeypa
         assert shown is None or shown.size <= len(png)
     assert steps == sorted(steps) and steps[-1] < 1
     assert "wins on this image" in codec_view.verdict(comparison)
+
+
+def test_an_image_smaller_than_the_ssim_window_gets_a_message(navigation_mode):
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
+    at.run()
+    upload(at, "strip.png", png_of_size(40, 8, [(0, 0, 0), (250, 10, 10)]))
+    at.switch_page("pages/codecs.py")
+    at.run()
+    assert_healthy(at)
+    assert not at.main.button and not at.main.error
+    assert "40×8 pixels" in at.main.info[0].value and "11×11" in at.main.info[0].value
