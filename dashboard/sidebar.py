@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from kmeans_core import RANGES
 
@@ -12,8 +13,6 @@ from .samples import SAMPLES, SAMPLES_BY_KEY
 from .settings import INIT_LABELS, SPACE_LABELS, Settings, Source
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "gif"]
-CAMERA_TOGGLE_KEY, CAMERA_KEY = "camera_on", "camera"
-CAMERA_PHOTO_NAME = "camera.jpg"
 
 
 def _start(key: str) -> object:
@@ -31,7 +30,11 @@ def _start(key: str) -> object:
     return st.session_state.get(LINK_VALUES, {}).get(key, DEFAULTS[key])
 
 
-def _camera_photo():
+CAMERA_TOGGLE_KEY, CAMERA_KEY = "camera_on", "camera"
+CAMERA_PHOTO_NAME = "camera.jpg"
+
+
+def _camera_photo() -> UploadedFile | None:
     """The camera as a third source, behind a toggle: a browser asks for the camera as soon
     as the widget is drawn, so it is drawn only when asked for. Returns the photo taken, or
     None."""
@@ -60,8 +63,8 @@ def render_sidebar() -> tuple[Source, Settings, bool]:
             key=Keys.upload,
             help=f"JPEG, PNG, WebP, TIFF, BMP or GIF, up to {PIXEL_LIMIT / 1e6:g} megapixels.",
         )
-        photo = _camera_photo()
         sample_keys = [sample.key for sample in SAMPLES]
+        photo = _camera_photo()
         sample_key = st.selectbox(
             "…or use a sample photo",
             sample_keys,
