@@ -11,7 +11,14 @@ import streamlit as st
 from PIL import Image
 
 from kmeans_core import Quantization, assign_to_palette, dither_to_palette, encode_indexed_png
-from kmeans_core.codecs import Encoded, available_codecs, match_codecs, measured
+from kmeans_core.codecs import (
+    Encoded,
+    Encoder,
+    available_codecs,
+    encode,
+    match_codecs,
+    measured,
+)
 from kmeans_core.ssim import WINDOW
 
 from .analysis import (
@@ -113,27 +120,43 @@ def _shown(encoded: Encoded, box: tuple[int, int, int, int]) -> Shown:
 
 @st.cache_data(max_entries=8, ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def codec_comparison(digest: str, settings: Settings, _data: bytes) -> CodecComparison:
-    """The comparison for the image at ``settings``, one at a time in the compute slot."""
+    """The comparison for the image at ``settings``. Each encoding takes the compute slot
+    on its own (AVIF's take about a second a megapixel), so other users' runs go between."""
     photo = prepared_photo(digest, _data)
     result = compress(digest, settings, _data).result
     with progress_bar() as report:
-        return run_in_slot(report, lambda: _compare(photo, result, settings, report))
+        return _compare(photo, result, settings, report)
+
+
+def _slotted_encoder(report: Progress) -> Encoder:
+    """:func:`encode` in the compute slot, each trial reported."""
+    tried = [0]
+
+    def encoder(pixels: np.ndarray, codec: str, quality: int) -> bytes:
+        tried[0] += 1
+        report(min(0.1 + 0.04 * tried[0], 0.95), f"{codec} at quality {quality} (bisection)…")
+        return run_in_slot(report, lambda: encode(pixels, codec, quality))
+
+    return encoder
 
 
 def _compare(
     photo: Photo, result: Quantization, settings: Settings, report: Progress
 ) -> CodecComparison:
     report(0.02, "Writing the K-Means PNGs…")
-    pixels, labels = _compared_pixels(photo, result.labels, result.palette, settings.space)
+
+    def references() -> tuple[np.ndarray, Encoded, Encoded]:
+        pixels, labels = _compared_pixels(photo, result.labels, result.palette, settings.space)
+        plain = measured(pixels, PLAIN, None, encode_indexed_png(result.palette, labels))
+        dithered = dither_to_palette(pixels, result.palette)
+        dither = measured(pixels, DITHERED, None, encode_indexed_png(result.palette, dithered))
+        return pixels, plain, dither
+
+    pixels, plain, dither = run_in_slot(report, references)
     height, width = pixels.shape[:2]
     box = _crop_box(width, height)
-    plain = measured(pixels, PLAIN, None, encode_indexed_png(result.palette, labels))
-    dithered = dither_to_palette(pixels, result.palette)
-    dither = measured(pixels, DITHERED, None, encode_indexed_png(result.palette, dithered))
-    matches = match_codecs(
-        pixels, plain, progress=lambda f, m: report(0.1 + 0.85 * f, f"{m} (bisection)")
-    )
-    report(0.97, "Measuring SSIM and drawing the thumbnails…")
+    matches = match_codecs(pixels, plain, encoder=_slotted_encoder(report))
+    report(0.97, "Drawing the thumbnails…")
     return CodecComparison(
         width=width,
         height=height,

@@ -86,19 +86,26 @@ def measured(original: np.ndarray, codec: str, quality: int | None, data: bytes)
     return Encoded(codec, quality, data, pixels, psnr(original, pixels), ssim(original, pixels))
 
 
+Encoder = Callable[[np.ndarray, str, int], bytes]  # (pixels, codec, quality) -> file
+
+
 class Trials:
     """A codec's files of one image by quality, each encoded once, their PSNR on demand:
-    shared by the two bisections of one codec, which often try the same qualities."""
+    shared by the two bisections of one codec, which often try the same qualities.
 
-    def __init__(self, original: np.ndarray, codec: str) -> None:
-        self.original, self.codec = original, codec
+    ``encoder`` makes each file (:func:`encode` by default); a server can wrap it, to run
+    each encoding in turn with other users' work, or to report progress.
+    """
+
+    def __init__(self, original: np.ndarray, codec: str, *, encoder: Encoder = encode) -> None:
+        self.original, self.codec, self.encoder = original, codec, encoder
         self._files: dict[int, bytes] = {}
         self._psnr: dict[int, float] = {}
         self.low, self.high = _CODECS[codec][1:]
 
     def file(self, quality: int) -> bytes:
         if quality not in self._files:
-            self._files[quality] = encode(self.original, self.codec, quality)
+            self._files[quality] = self.encoder(self.original, self.codec, quality)
         return self._files[quality]
 
     def psnr(self, quality: int) -> float:
@@ -156,24 +163,20 @@ class CodecMatch:
     same_psnr: Encoded | None  # smallest file reaching the PNG's PSNR
 
 
-Progress = Callable[[float, str], None]
-
-
 def match_codecs(
     original: np.ndarray,
     reference: Encoded,
     *,
     codecs: tuple[str, ...] | None = None,
-    progress: Progress | None = None,
+    encoder: Encoder = encode,
 ) -> list[CodecMatch]:
     """Every codec (all available ones by default) at the reference file's size and at
-    its PSNR. The two bisections of a codec share its encodings."""
+    its PSNR, each file made by ``encoder``. The two bisections of a codec share its
+    encodings."""
     codecs = available_codecs() if codecs is None else codecs
     matches = []
-    for i, codec in enumerate(codecs):
-        if progress is not None:
-            progress(i / len(codecs), f"{codec}: searching its quality range…")
-        trials = Trials(original, codec)
+    for codec in codecs:
+        trials = Trials(original, codec, encoder=encoder)
         matches.append(
             CodecMatch(
                 codec,

@@ -269,7 +269,7 @@ def test_a_large_image_is_compared_on_a_reduced_copy_in_its_own_palette(monkeypa
     steps = []
     photo = analysis._prepare(coffee_png, lambda f, m: None)
     result = analysis._compress(photo, Settings(), lambda f, m: None).result
-    comparison = codec_view._compare(photo, result, Settings(), lambda f, m: steps.append(f))
+    comparison = codec_view._compare(photo, result, Settings(), lambda f, m: steps.append((f, m)))
     assert comparison.reduced and comparison.width * comparison.height <= 30_000
     assert abs(comparison.width / comparison.height - 600 / 400) < 0.02
     reduced = np.asarray(
@@ -282,7 +282,10 @@ def test_a_large_image_is_compared_on_a_reduced_copy_in_its_own_palette(monkeypa
     assert comparison.plain.psnr == pytest.approx(oracle_psnr(reduced, pixels_of(png)), abs=1e-9)
     for shown in comparison.same_size.values():
         assert shown is None or shown.size <= len(png)
-    assert steps == sorted(steps) and steps[-1] < 1
+    fractions = [f for f, _ in steps]
+    assert fractions == sorted(fractions) and fractions[-1] < 1
+    for codec in available_codecs():  # every trial encoding is reported, in the slot
+        assert any(m.startswith(f"{codec} at quality ") for _, m in steps)
     assert "wins on this image" in codec_view.verdict(comparison)
 
 
