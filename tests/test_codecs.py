@@ -298,3 +298,32 @@ def test_an_image_smaller_than_the_ssim_window_gets_a_message(navigation_mode):
     assert_healthy(at)
     assert not at.main.button and not at.main.error
     assert "40×8 pixels" in at.main.info[0].value and "11×11" in at.main.info[0].value
+
+
+def test_the_table_script_prints_each_file_once_matched(tmp_path, photo, capsys):
+    from kmeans_core import codec_table
+
+    path = tmp_path / "cat.png"
+    Image.fromarray(np.ascontiguousarray(photo[:64, :96])).save(path)
+    assert codec_table.main([str(path), "-k", "8"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("| Image | File | Matched | Bytes |")
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
+    png = int(cells[0][3].replace(",", ""))
+    assert cells[0][1:3] == ["K-Means PNG", ""]
+    for image, label, how, size, *_ in cells[1:]:
+        assert image == str(path) and how in ("same size", "same PSNR")
+        if how == "same size":
+            assert int(size.replace(",", "")) <= png
+            assert len(encode(load_image(path), *split(label))) == int(size.replace(",", ""))
+
+
+def test_the_table_script_refuses_a_bad_file_in_one_line(tmp_path, capsys):
+    from kmeans_core import codec_table
+
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not an image")
+    assert codec_table.main([str(bad)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.splitlines()) == 1
+    assert captured.err.startswith("error: ")
