@@ -47,6 +47,7 @@ pages = [
     st.Page("pages/convergence.py", title="Convergence", icon=":material/trending_down:"),
     st.Page("pages/choose_k.py", title="Choose K", icon=":material/tune:"),
     st.Page("pages/compare.py", title="Compare quantizers", icon=":material/leaderboard:"),
+    st.Page("pages/codecs.py", title="Is it good compression?", icon=":material/scale:"),
     st.Page("pages/how_it_works.py", title="How it works", icon=":material/school:"),
 ]
 # .streamlit/config.toml hides the sidebar navigation, so that a freshly started server's

@@ -1,4 +1,4 @@
-"""The bundled sample photos and their credits."""
+"""The bundled sample images and their credits."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("chelsea", "Chelsea the cat", "chelsea.png", "Stefan van der Walt, CC0"),
     Sample("astronaut", "Astronaut Eileen Collins", "astronaut.png", "NASA, public domain"),
     Sample("rocket", "Falcon 9 launch", "rocket.jpg", "SpaceX, public domain"),
+    # Flat colours, where a palette beats JPEG: see the "Is it good compression?" page.
+    Sample("chart", "Bar chart (flat colours)", "chart.png", "drawn for this project, CC0"),
 )
 SAMPLES_BY_KEY = {sample.key: sample for sample in SAMPLES}
 DEFAULT_SAMPLE = SAMPLES[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from kmeans_core import RANGES
 
@@ -29,6 +30,23 @@ def _start(key: str) -> object:
     return st.session_state.get(LINK_VALUES, {}).get(key, DEFAULTS[key])
 
 
+CAMERA_TOGGLE_KEY, CAMERA_KEY = "camera_on", "camera"
+CAMERA_PHOTO_NAME = "camera.jpg"
+
+
+def _camera_photo() -> UploadedFile | None:
+    """The camera as a third source, behind a toggle: a browser asks for the camera as soon
+    as the widget is drawn, so it is drawn only when asked for. Returns the photo taken, or
+    None."""
+    if not st.toggle("…or take a photo with the camera", key=CAMERA_TOGGLE_KEY):
+        return None
+    st.caption(
+        "Browsers allow the camera only on pages served from localhost or over HTTPS "
+        "(Streamlit Community Cloud is HTTPS); elsewhere the camera stays dark."
+    )
+    return st.camera_input("Take a photo", key=CAMERA_KEY, resolution="720p")
+
+
 def _limits(setting: str) -> tuple[int, int]:
     """A whole-number setting's range, from ``kmeans_core.RANGES``."""
     allowed = RANGES[setting]
@@ -46,14 +64,15 @@ def render_sidebar() -> tuple[Source, Settings, bool]:
             help=f"JPEG, PNG, WebP, TIFF, BMP or GIF, up to {PIXEL_LIMIT / 1e6:g} megapixels.",
         )
         sample_keys = [sample.key for sample in SAMPLES]
+        photo = _camera_photo()
         sample_key = st.selectbox(
             "…or use a sample photo",
             sample_keys,
             index=sample_keys.index(_start(Keys.sample)),
             format_func=lambda key: SAMPLES_BY_KEY[key].title,
             key=Keys.sample,
-            disabled=uploaded is not None,
-            help="Remove the uploaded file (×) to use a sample again.",
+            disabled=uploaded is not None or photo is not None,
+            help="Remove the uploaded file (×), or clear the camera photo, to use a sample again.",
         )
         st.subheader("K-Means")
         k = st.slider("K: colours in the palette", *_limits("k"), _start(Keys.k), key=Keys.k)
@@ -107,6 +126,8 @@ def render_sidebar() -> tuple[Source, Settings, bool]:
     )
     if uploaded is not None:
         return Source(uploaded.name, uploaded.getvalue(), is_sample=False), settings, present
+    if photo is not None:
+        return Source(CAMERA_PHOTO_NAME, photo.getvalue(), is_sample=False), settings, present
     sample = SAMPLES_BY_KEY[sample_key]
     with st.sidebar:
         st.caption(f"Sample photo: {sample.title} — {sample.credit}.")

@@ -8,6 +8,14 @@
 >>> png_bytes = encode_indexed_png(result.palette, result.labels)     # a 4-bit indexed PNG
 """
 
+from .codecs import (
+    CodecMatch,
+    Encoded,
+    available_codecs,
+    largest_quality_within,
+    match_codecs,
+    smallest_reaching_psnr,
+)
 from .colors import ColorCounts, image_colors
 from .colorspace import SPACES, lab_to_rgb, rgb_to_lab
 from .encoding import (
@@ -27,6 +35,7 @@ from .quantization import Quantization, RunSummary, quantize
 from .remap import assign_to_palette, dither_to_palette
 from .seeding import INITS
 from .settings import MAX_K, RANGES, Settings
+from .ssim import ssim
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -34,13 +43,16 @@ __all__ = [
     "MAX_K",
     "RANGES",
     "SPACES",
+    "CodecMatch",
     "ColorCounts",
     "CompressionReport",
+    "Encoded",
     "ImageError",
     "Quantization",
     "RunSummary",
     "Settings",
     "assign_to_palette",
+    "available_codecs",
     "compute_centroids",
     "dither_to_palette",
     "encode_indexed_png",
@@ -49,8 +61,10 @@ __all__ = [
     "image_colors",
     "kmeans_init_centroids",
     "lab_to_rgb",
+    "largest_quality_within",
     "load_image",
     "load_image_fitted",
+    "match_codecs",
     "mean_delta_e",
     "mse",
     "palette_to_gpl",
@@ -62,5 +76,7 @@ __all__ = [
     "quantize",
     "rgb_to_lab",
     "run_kmeans",
+    "smallest_reaching_psnr",
+    "ssim",
     "weighted_lloyd",
 ]

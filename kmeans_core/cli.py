@@ -1,15 +1,21 @@
-"""Command line: quantize an image file to K colours and write an indexed PNG.
+"""Command line: quantize image files to K colours and write indexed PNGs.
 
 python -m kmeans_core INPUT -k 16 -o OUTPUT.png [--json]
+python -m kmeans_core A.jpg B.png … --out-dir DIR [--jobs N] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
+import os
 import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import metrics
@@ -40,18 +46,38 @@ FLAGS = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m kmeans_core",
-        description="Quantize an image to K colours with K-Means and write an indexed PNG.",
+        prog=_program_name(),
+        description="Quantize images to K colours with K-Means and write indexed PNGs: "
+        "one file with -o, or many with --out-dir.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("input", type=Path, help="JPEG, PNG, WebP, TIFF, BMP or GIF file")
     parser.add_argument(
+        "inputs",
+        metavar="INPUT",
+        nargs="+",
+        type=Path,
+        help="JPEG, PNG, WebP, TIFF, BMP or GIF file",
+    )
+    outputs = parser.add_mutually_exclusive_group(required=True)
+    outputs.add_argument(
         "-o",
         "--output",
         type=Path,
-        required=True,
         default=argparse.SUPPRESS,  # nothing to show in --help
-        help="indexed PNG to write",
+        help="indexed PNG to write (one INPUT)",
+    )
+    outputs.add_argument(
+        "--out-dir",
+        metavar="DIR",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="folder to write DIR/<stem>.png into, one for each INPUT (made if missing)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="with --out-dir: files compressed at once, each in its own process; one a core",
     )
 
     def setting(name: str, help: str, **kwargs) -> None:
@@ -77,8 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--dither", action="store_true", help="Floyd–Steinberg dithering with the K-Means palette"
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object a file on stdout, one a line"
+    )
     return parser
+
+
+def _program_name() -> str:
+    """'kmeans-compress' when installed as that command, else 'python -m kmeans_core'."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return "kmeans-compress" if name.startswith("kmeans-compress") else "python -m kmeans_core"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,7 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     keep_freed_memory()
     try:
         _check_arguments(args)
-        report = run(args, settings_from(args))
+        settings = settings_from(args)
+        if "out_dir" in args:
+            return run_batch(args, settings)
+        report = run(args.inputs[0], args.output, settings, options=Options.of(args))
     except (ImageError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -113,40 +150,62 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def _check_arguments(args: argparse.Namespace) -> None:
     if args.max_pixels < 1:
         raise ValueError("--max-pixels must be at least 1")
-    if args.output.is_dir():
-        raise ValueError(f"{args.output} is a folder; give a file name such as out.png")
+    if args.jobs < 1:
+        raise ValueError("--jobs must be at least 1")
+    if "output" in args:
+        if len(args.inputs) > 1:
+            raise ValueError(
+                f"-o writes one file but {len(args.inputs)} inputs were given; "
+                "use --out-dir DIR for several"
+            )
+        if args.output.is_dir():
+            raise ValueError(f"{args.output} is a folder; give a file name such as out.png")
+    elif args.out_dir.exists() and not args.out_dir.is_dir():
+        raise ValueError(f"--out-dir {args.out_dir} is a file; give a folder")
 
 
-def run(args: argparse.Namespace, settings: Settings) -> dict:
-    """Decode, quantize, write the PNG; return the JSON report."""
+@dataclass(frozen=True)
+class Options:
+    """What the command line asks of every file besides the K-Means settings."""
+
+    max_pixels: int
+    dither: bool
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> Options:
+        return cls(max_pixels=args.max_pixels, dither=args.dither)
+
+
+def run(source: Path, output: Path, settings: Settings, *, options: Options) -> dict:
+    """Decode ``source``, quantize it, write the PNG to ``output``; return the JSON report."""
     started = time.perf_counter()
     try:
-        input_bytes = args.input.read_bytes()
+        input_bytes = source.read_bytes()
     except FileNotFoundError:
-        raise ImageError(f"There is no file at {args.input}; check the path.") from None
+        raise ImageError(f"There is no file at {source}; check the path.") from None
     except OSError as exc:
-        raise ImageError(f"Cannot read {args.input} ({exc.strerror}); check the file.") from None
-    image = load_image(input_bytes, max_pixels=args.max_pixels)
+        raise ImageError(f"Cannot read {source} ({exc.strerror}); check the file.") from None
+    image = load_image(input_bytes, max_pixels=options.max_pixels)
     decoded = time.perf_counter()
     result = quantize(image, settings=settings)
     labels, squared_error = result.labels, result.squared_error
-    if args.dither:
+    if options.dither:
         labels = dither_to_palette(image, result.palette)
         squared_error = metrics.squared_error(image, result.palette[labels])
     del image
     quantized = time.perf_counter()
     png = encode_indexed_png(result.palette, labels)
     try:
-        args.output.write_bytes(png)
+        output.write_bytes(png)
     except OSError as exc:
-        raise ValueError(f"cannot write {args.output} ({exc.strerror}); check the folder") from None
+        raise ValueError(f"cannot write {output} ({exc.strerror}); check the folder") from None
     finished = time.perf_counter()
     arithmetic = CompressionReport(result.width, result.height, result.colors_used)
     mse = squared_error / result.pixels
     psnr = metrics.psnr_from_mse(mse)
     return {
-        "input": str(args.input),
-        "output": str(args.output),
+        "input": str(source),
+        "output": str(output),
         "width": result.width,
         "height": result.height,
         "k": settings.k,
@@ -161,7 +220,7 @@ def run(args: argparse.Namespace, settings: Settings) -> dict:
         "converged": result.converged,
         "wcss": result.wcss,
         "wcss_history": list(result.wcss_history),
-        "dither": args.dither,
+        "dither": options.dither,
         "mse": mse,
         "psnr": None if math.isinf(psnr) else psnr,
         "bits_original": arithmetic.bits_original,
@@ -175,6 +234,138 @@ def run(args: argparse.Namespace, settings: Settings) -> dict:
         "seconds_quantize": quantized - decoded,
         "seconds_encode": finished - quantized,
     }
+
+
+# --- batch: many inputs, one PNG each in --out-dir, on a process pool ------------------------
+
+
+@dataclass(frozen=True)
+class Task:
+    """One file of a batch: where to read it, where to write its PNG."""
+
+    source: Path
+    output: Path
+    settings: Settings
+    options: Options
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A batch file's report, or the one-line reason it failed."""
+
+    source: Path
+    report: dict | None = None
+    error: str | None = None
+
+
+def compress_file(task: Task) -> Outcome:
+    """Run one batch file; any failure becomes its message, so the others go on."""
+    try:
+        return Outcome(
+            task.source, report=run(task.source, task.output, task.settings, options=task.options)
+        )
+    except (ImageError, ValueError) as exc:
+        return Outcome(task.source, error=str(exc))
+    except MemoryError:
+        return Outcome(task.source, error="out of memory; try a smaller image or fewer --jobs")
+    except Exception as exc:  # one line for the user, whatever went wrong in this file
+        return Outcome(task.source, error=f"could not be compressed ({type(exc).__name__}: {exc})")
+
+
+def batch_tasks(args: argparse.Namespace, settings: Settings) -> tuple[list[Task], list[Outcome]]:
+    """A task for each input, writing ``DIR/<stem>.png``; an input whose PNG would
+    overwrite an earlier input's fails at once instead."""
+    tasks, clashes, claimed = [], [], {}
+    for source in args.inputs:
+        output = args.out_dir / f"{source.stem}.png"
+        if output in claimed:
+            clashes.append(
+                Outcome(
+                    source,
+                    error=f"{claimed[output]} also writes {output}; rename one of the two",
+                )
+            )
+            continue
+        claimed[output] = source
+        tasks.append(Task(source, output, settings, Options.of(args)))
+    return tasks, clashes
+
+
+def run_batch(args: argparse.Namespace, settings: Settings) -> int:
+    """Compress every input into ``--out-dir``; the exit code is 2 if any file failed."""
+    try:
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"cannot make --out-dir {args.out_dir} ({exc.strerror})") from None
+    tasks, clashes = batch_tasks(args, settings)
+    bar = ProgressBar(len(args.inputs)) if sys.stderr.isatty() else None
+    failures = 0
+    for outcome in itertools.chain(clashes, _outcomes(tasks, args.jobs)):
+        if bar is not None:
+            bar.clear()
+        if outcome.error is not None:
+            failures += 1
+            print(f"error: {outcome.source}: {outcome.error}", file=sys.stderr, flush=True)
+        elif args.json:
+            print(json.dumps(outcome.report), flush=True)
+        else:
+            print(_batch_line(outcome.report), flush=True)
+        if bar is not None:
+            bar.advance()
+    if bar is not None:
+        bar.clear()
+    return EXIT_USAGE if failures else 0
+
+
+def _outcomes(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
+    """Each task's outcome as it finishes: in this process for one job or one file, else on
+    a pool of ``jobs`` processes (K-Means runs on one core, so files run side by side)."""
+    if jobs == 1 or len(tasks) <= 1:
+        yield from map(compress_file, tasks)
+        return
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(tasks)), initializer=keep_freed_memory
+    ) as pool:
+        futures = [pool.submit(compress_file, task) for task in tasks]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal's stderr, redrawn in place."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done = total, 0
+        self._draw()
+
+    def advance(self) -> None:
+        self.done += 1
+        self._draw()
+
+    def clear(self) -> None:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+    def _draw(self) -> None:
+        filled = self.WIDTH * self.done // max(self.total, 1)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        sys.stderr.write(f"\r[{bar}] {self.done}/{self.total} files")
+        sys.stderr.flush()
+
+
+def _batch_line(report: dict) -> str:
+    psnr = "∞" if report["psnr"] is None else f"{report['psnr']:.2f} dB"
+    return (
+        f"{report['input']} -> {report['output']}: {report['width']}×{report['height']}, "
+        f"{report['colors_used']} colours, PSNR {psnr}, {report['png_bytes']:,} bytes "
+        f"in {report['seconds']:.2f} s"
+    )
 
 
 def _summary(report: dict) -> str:
