@@ -49,10 +49,10 @@ PAGE_ORDER = (
     "Convergence",
     "Choose K",
     "Compare quantizers",
+    "Is it good compression?",
     "How it works",
     "Compress",
 )
-NAV_PATHS = {**app.PAGES, "Compare quantizers": "compare"}
 IMAGES_READY = """() => Array.from(document.querySelectorAll("[data-testid='stMain'] img"))
     .every(img => img.complete && img.naturalWidth > 0)"""
 TARGETS = {  # photo -> (K change ÷ (engine + floor), bytes per K change)

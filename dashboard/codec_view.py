@@ -227,7 +227,7 @@ def verdict(comparison: CodecComparison) -> str:
     )
 
 
-def _column(column, shown: Shown | None, *, missing: str, where: str) -> None:
+def _column(column, shown: Shown | None, *, missing: str, where: str, subject: str) -> None:
     """One file: its thumbnail, its 1:1 crop and its numbers; or why it is absent."""
     with column:
         if shown is None:
@@ -235,13 +235,13 @@ def _column(column, shown: Shown | None, *, missing: str, where: str) -> None:
             return
         st.markdown(f"**{shown.label}**")
         encoded_image(
-            st, shown.thumbnail_png, caption="Whole image", alt=f"The image as {shown.label}"
+            st, shown.thumbnail_png, caption="Whole image", alt=f"{subject} as {shown.label}"
         )
         encoded_image(
             st,
             shown.crop_png,
             caption=f"1:1 crop, {where}",
-            alt=f"The image as {shown.label}: its {where} at 100 %",
+            alt=f"{subject} as {shown.label}: its {where} at 100 %",
         )
         st.caption(
             f"{shown.size:,} bytes · {shown.bits_per_pixel:.3f} bits/pixel · "
@@ -249,11 +249,13 @@ def _column(column, shown: Shown | None, *, missing: str, where: str) -> None:
         )
 
 
-def _row(title: str, files: list[tuple[str, Shown | None]], missing: str, where: str) -> None:
+def _row(
+    title: str, files: list[tuple[str, Shown | None]], missing: str, where: str, subject: str
+) -> None:
     st.subheader(title)
     columns = st.columns(len(files))
     for column, (name, shown) in zip(columns, files, strict=True):
-        _column(column, shown, missing=f"{name}: {missing}", where=where)
+        _column(column, shown, missing=f"{name}: {missing}", where=where, subject=subject)
 
 
 def _table(comparison: CodecComparison) -> None:
@@ -318,18 +320,21 @@ def render(analysis: Analysis, source: Source, settings: Settings) -> None:
     _table(comparison)
     x0, y0, x1, y1 = comparison.crop_box
     where = f"centre {x1 - x0}×{y1 - y0} pixels"
+    subject = f"{analysis.name} (K = {settings.k})"
     png = comparison.plain
     _row(
         f"At the K-Means PNG's size: at most {png.size:,} bytes",
         [(PLAIN, png), (DITHERED, comparison.dithered), *comparison.same_size.items()],
         "even its lowest quality is larger than the PNG",
         where,
+        subject,
     )
     _row(
         f"At the K-Means PNG's PSNR: at least {format_psnr(png.psnr)}",
         [(PLAIN, png), *comparison.same_psnr.items()],
         "even its highest quality falls short of this PSNR",
         where,
+        subject,
     )
     st.caption(
         "Quality is each codec's own 0–100 setting, at Pillow's defaults otherwise "

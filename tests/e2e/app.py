@@ -32,6 +32,7 @@ PAGES = {  # navigation title -> URL path
     "Convergence": "convergence",
     "Choose K": "choose_k",
     "Compare quantizers": "compare",
+    "Is it good compression?": "codecs",
     "How it works": "how_it_works",
 }
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's: `apt-get install -y chromium`
