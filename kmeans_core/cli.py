@@ -17,7 +17,7 @@ from .allocator import keep_freed_memory
 from .colorspace import SPACES
 from .encoding import CompressionReport, encode_indexed_png, hex_color
 from .errors import ImageError
-from .loading import DEFAULT_MAX_PIXELS, load_image
+from .loading import DEFAULT_MAX_PIXELS, FORMATS_FOR_PEOPLE, load_image
 from .quantization import quantize
 from .remap import dither_to_palette
 from .seeding import INITS
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Quantize an image to K colours with K-Means and write an indexed PNG.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("input", type=Path, help="JPEG, PNG, WebP, TIFF, BMP or GIF file")
+    parser.add_argument("input", type=Path, help=f"{FORMATS_FOR_PEOPLE} file")
     parser.add_argument(
         "-o",
         "--output",
