@@ -96,10 +96,10 @@ def tile_converter(
     is worked out here, once.
     """
     mode = image.mode
-    if mode in ("RGB", "L"):
-        return lambda tile: tile
     if has_transparency(image):
         return lambda tile: composite(tile, background=background)
+    if mode in ("RGB", "L"):
+        return lambda tile: tile
     if mode in SIXTEEN_BIT_MODES:
         return _sixteen_bit_to_grey
     if mode == "F":
@@ -110,8 +110,10 @@ def tile_converter(
 
 
 def has_transparency(image: Image.Image) -> bool:
-    """An alpha band, or a transparent palette entry or colour key (PNG tRNS, GIF)."""
-    return image.mode in ALPHA_MODES or "transparency" in image.info
+    """An alpha band, transparent palette entries (PNG tRNS, GIF) or a transparent colour
+    (PNG tRNS in a grey or RGB image)."""
+    keyed = image.mode in ("P", "L", "RGB") and "transparency" in image.info
+    return image.mode in ALPHA_MODES or keyed
 
 
 def composite(tile: Image.Image, *, background: tuple[int, int, int] = WHITE) -> Image.Image:
