@@ -69,6 +69,13 @@ def to_rgb_array(
     turn = orientation(image)
     upright = upright_size(image)
     width, height = upright if size is None else size
+    if (
+        image.mode == "RGB"
+        and not has_transparency(image)
+        and turn == 1
+        and size in (None, upright)
+    ):
+        return np.asarray(image)  # one copy, read-only: nothing to convert
     convert = tile_converter(image, background=background)
     out = np.empty((height, width, 3), dtype=np.uint8)
     for tile in _tiles(upright, (width, height), tile_pixels):
