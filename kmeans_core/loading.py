@@ -140,6 +140,12 @@ def _open_image(stream: BinaryIO) -> Image.Image:
     try:
         return Image.open(stream, formats=SUPPORTED_FORMATS)
     except UnidentifiedImageError:
+        kind = _kind_from_signature(stream)
+        if kind:  # the plugin knew the file but failed on its header
+            raise ImageError(
+                f"The file looks like a {kind} image but is damaged or incomplete; "
+                "re-export or re-download it."
+            ) from None
         raise ImageError(
             f"This file is not an image that can be read; choose a {FORMATS_FOR_PEOPLE} file."
         ) from None
@@ -153,6 +159,24 @@ def _open_image(stream: BinaryIO) -> Image.Image:
         raise ImageError(
             f"The file is damaged ({_short(exc)}); re-export or re-download it."
         ) from None
+
+
+# ISO base media file brands (the 'ftyp' box) of HEIC/HEIF and AVIF still images
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+
+
+def _kind_from_signature(stream: BinaryIO) -> str | None:
+    """The phone format a file's first bytes announce, if any: 'HEIC' or 'AVIF'."""
+    try:
+        stream.seek(0)
+        head = stream.read(12)
+    except Exception:  # an unseekable stream: no second look
+        return None
+    if head[4:8] != b"ftyp":
+        return None
+    brand = head[8:12]
+    return "AVIF" if brand in _AVIF_BRANDS else "HEIC" if brand in _HEIF_BRANDS else None
 
 
 def _check_size(size: tuple[int, int], max_pixels: int) -> None:

@@ -1,6 +1,7 @@
 """load_image: every bad input is one clear ImageError; every good one becomes 8-bit RGB."""
 
 import io
+import json
 import re
 import struct
 
@@ -8,10 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from kmeans_core import ImageError, load_image
+from dashboard.sidebar import UPLOAD_TYPES
+from kmeans_core import ImageError, cli, load_image
 from kmeans_core.decoding import composite, to_rgb_array
 from kmeans_core.loading import fitted_size, load_image_fitted
-from tests import filebytes
+from tests import app_support, filebytes
 
 # "<what is wrong>; <what to do>." in one line
 ADVICE = re.compile(r"^[A-Z/][^\n\r]*; (choose|check|re-export|downscale|name) [^\n\r;]*\.$")
@@ -551,6 +553,7 @@ def test_a_very_wide_image_is_cut_across_its_rows_too():
 # --- phone photos: AVIF and HEIC ----------------------------------------------------------
 
 PHONE_FORMATS = ["AVIF", "HEIF"]
+PHONE_SUFFIXES = {"AVIF": ".avif", "HEIF": ".heic"}
 
 
 def blocks_photo(orientation):
@@ -599,3 +602,36 @@ def test_a_phone_photo_over_the_pixel_limit_is_refused_from_its_header(format):
     assert "12000×12000 = 144.0 megapixels" in refused(claimed)
     # a little over the limit: still from the header, never decoded
     assert "over the limit" in refused(with_stated_size(claimed, 96, 64), max_pixels=96 * 64 - 1)
+
+
+@pytest.mark.parametrize("format", PHONE_FORMATS)
+def test_a_damaged_phone_photo_is_one_clear_error(format):
+    _, image, _ = blocks_photo(1)
+    data = encode(image, format, quality=90)
+    assert "damaged" in refused(data[: len(data) // 2])
+    assert "damaged" in refused(data[: len(data) - 200])
+
+
+@pytest.mark.parametrize("format", PHONE_FORMATS)
+def test_the_command_line_takes_phone_photos(format, tmp_path, capsys):
+    _, image, exif = blocks_photo(6)
+    source, output = tmp_path / f"photo{PHONE_SUFFIXES[format]}", tmp_path / "out.png"
+    image.save(source, format, quality=90, exif=exif)
+    assert cli.main([str(source), "-o", str(output), "-k", "8", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["width"], report["height"]) == (96, 64)  # turned upright
+    with Image.open(output) as written:
+        assert written.size == (96, 64) and written.mode == "P"
+
+
+@pytest.mark.usefixtures("navigation_mode")
+@pytest.mark.parametrize("format", PHONE_FORMATS)
+def test_the_app_takes_phone_photos(format):
+    assert PHONE_SUFFIXES[format].lstrip(".") in UPLOAD_TYPES
+    _, image, _ = blocks_photo(1)
+    at = app_support.new_app()
+    name = f"phone{PHONE_SUFFIXES[format]}"
+    app_support.upload(at, name, encode(image, format, quality=90), f"image/{format.lower()}")
+    app_support.assert_healthy(at)
+    assert not at.main.error
+    assert name in app_support.header(at) and "64×96" in app_support.header(at)
