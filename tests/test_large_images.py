@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import streamlit as st
 from PIL import Image
 
 from dashboard import analysis
@@ -66,6 +67,18 @@ def test_a_photo_over_the_pixel_limit_is_refused_before_decoding(monkeypatch):
         decode_for_app(photo_jpeg(500, 400))
 
 
+@pytest.fixture
+def uncached():
+    """Empty Streamlit's caches before and after: what a test computes with a patched limit
+    must not be served to later tests, which share this process's caches."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.mark.usefixtures("uncached")
 def test_the_app_says_it_reduced_the_photo_and_shows_the_reduced_numbers(monkeypatch):
     monkeypatch.setattr(analysis, "CLUSTER_PIXEL_LIMIT", 40_000)
     at = new_app()
