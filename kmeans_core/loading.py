@@ -47,6 +47,7 @@ def load_image(
     Raises:
         ImageError: for empty, truncated, corrupt, non-image or over-limit input.
     """
+    _check_background(background)
     return _load(source, max_pixels=max_pixels, fit_pixels=None, background=background)[0]
 
 
@@ -66,6 +67,7 @@ def load_image_fitted(
     """
     if fit_pixels < 1:
         raise ValueError(f"fit_pixels must be at least 1, got {fit_pixels}")
+    _check_background(background)
     return _load(source, max_pixels=max_pixels, fit_pixels=fit_pixels, background=background)
 
 
@@ -80,6 +82,17 @@ def fitted_size(size: tuple[int, int], fit_pixels: int) -> tuple[int, int]:
     fitted_width = min(fitted_width, max(1, fit_pixels // fitted_height))
     fitted_height = min(fitted_height, max(1, fit_pixels // fitted_width))
     return fitted_width, fitted_height
+
+
+def _check_background(background: tuple[int, int, int]) -> None:
+    # before decoding: a wrong colour is the caller's mistake, never a damaged file
+    valid = (
+        isinstance(background, tuple)
+        and len(background) == 3
+        and all(isinstance(c, int) and 0 <= c <= 255 for c in background)
+    )
+    if not valid:
+        raise ValueError(f"background must be an (r, g, b) tuple of 0-255, got {background!r}")
 
 
 def _load(

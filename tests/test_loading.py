@@ -467,6 +467,16 @@ def test_transparency_composited_over_another_background():
     np.testing.assert_array_equal(fitted, loaded)
 
 
+@pytest.mark.parametrize("background", [(0, 0), (0, 0, 256), "white", (0.5, 0, 0)])
+def test_a_wrong_background_is_the_callers_error_not_the_files(background):
+    data = encode(Image.new("RGBA", (2, 2)), "PNG")
+    with pytest.raises(ValueError, match="background must be") as caught:
+        load_image(data, background=background)
+    assert not isinstance(caught.value, ImageError)
+    with pytest.raises(ValueError, match="background must be"):
+        load_image_fitted(data, 1, background=background)
+
+
 def test_a_float_tiff_in_0_to_1_is_scaled_to_255():
     values = np.array([[0.0, 0.5, 1.0], [np.nan, 0.25, 0.999]], dtype=np.float32)
     loaded = load_image(encode(Image.fromarray(values, "F"), "TIFF"))
