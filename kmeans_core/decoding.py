@@ -64,18 +64,12 @@ def to_rgb_array(
 
     ``size``, (width, height) no larger than the upright image, box-filters it down to that
     size. Transparency is composited over ``background``. ``tile_pixels`` bounds the source
-    pixels handled at a time.
+    pixels handled at a time. Even an RGB image goes tile by tile: ``np.asarray`` of a
+    whole image holds its bytes twice (Pillow's encoded chunks, then their join).
     """
     turn = orientation(image)
     upright = upright_size(image)
     width, height = upright if size is None else size
-    if (
-        image.mode == "RGB"
-        and not has_transparency(image)
-        and turn == 1
-        and size in (None, upright)
-    ):
-        return np.asarray(image)  # one copy, read-only: nothing to convert
     convert = tile_converter(image, background=background)
     out = np.empty((height, width, 3), dtype=np.uint8)
     for tile in _tiles(upright, (width, height), tile_pixels):

@@ -201,3 +201,5 @@ def test_memory_the_cli_on_a_40mp_rgba_png(tmp_path, figures):
         f"K = 16: peak {peak:.0f} (target {CLI_TARGET_BYTES / MIB:.0f} = 600 MB)"
     )
     assert peak * MIB < CLI_TARGET_BYTES, figures[-1]
+    # what of it is decoding: the rest is clustering the 40 MP of RGB
+    measure_decoding(source, (8000, 5000), "PNG", figures)
