@@ -6,13 +6,14 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from kmeans_core import RANGES
+from kmeans_core.loading import FORMATS_FOR_PEOPLE
 
 from .analysis import PIXEL_LIMIT
 from .keys import DEFAULTS, LINK_VALUES, Keys
 from .samples import SAMPLES, SAMPLES_BY_KEY
 from .settings import INIT_LABELS, SPACE_LABELS, Settings, Source
 
-UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "gif"]
+UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "avif", "heic", "heif", "tif", "tiff", "bmp", "gif"]
 
 
 def _start(key: str) -> object:
@@ -61,7 +62,7 @@ def render_sidebar() -> tuple[Source, Settings, bool]:
             "Drop a photo here",
             type=UPLOAD_TYPES,
             key=Keys.upload,
-            help=f"JPEG, PNG, WebP, TIFF, BMP or GIF, up to {PIXEL_LIMIT / 1e6:g} megapixels.",
+            help=f"{FORMATS_FOR_PEOPLE}, up to {PIXEL_LIMIT / 1e6:g} megapixels.",
         )
         sample_keys = [sample.key for sample in SAMPLES]
         photo = _camera_photo()

@@ -23,7 +23,7 @@ from .allocator import keep_freed_memory
 from .colorspace import SPACES
 from .encoding import CompressionReport, encode_indexed_png, hex_color
 from .errors import ImageError
-from .loading import DEFAULT_MAX_PIXELS, load_image
+from .loading import DEFAULT_MAX_PIXELS, FORMATS_FOR_PEOPLE, load_image
 from .quantization import quantize
 from .remap import dither_to_palette
 from .seeding import INITS
@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="INPUT",
         nargs="+",
         type=Path,
-        help="JPEG, PNG, WebP, TIFF, BMP or GIF file",
+        help=f"{FORMATS_FOR_PEOPLE} file",
     )
     outputs = parser.add_mutually_exclusive_group(required=True)
     outputs.add_argument(

@@ -6,7 +6,6 @@ The pixel limit is checked from the header, before any pixel is decoded.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 import warnings
@@ -14,49 +13,62 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+import pillow_heif
+from PIL import Image, UnidentifiedImageError
 
+from .decoding import WHITE, to_rgb_array, upright_size
 from .errors import ImageError
 
+# HEIC and HEIF, the iPhone's format, through libheif; Pillow reads AVIF itself.
+pillow_heif.register_heif_opener()
+
 DEFAULT_MAX_PIXELS = 50_000_000
-SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "GIF")  # JPEG covers MPO too
-FORMATS_FOR_PEOPLE = "JPEG, PNG, WebP, TIFF, BMP or GIF"
-_ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
-_SIXTEEN_BIT_MODES = {"I;16", "I;16L", "I;16B", "I;16N", "I"}  # "I": 16-bit PNG grey
-_RESIZABLE_MODES = {"RGB", "L"}  # box-filtered as they are, then converted as usual
-_BAND_ROWS = 256  # output rows resized at a time
+# JPEG covers MPO too; HEIF covers HEIC
+SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "AVIF", "HEIF", "TIFF", "BMP", "GIF")
+FORMATS_FOR_PEOPLE = "JPEG, PNG, WebP, AVIF, HEIC, TIFF, BMP or GIF"
+
+Source = bytes | str | Path | BinaryIO
 
 
 def load_image(
-    source: bytes | str | Path | BinaryIO, max_pixels: int = DEFAULT_MAX_PIXELS
+    source: Source,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    background: tuple[int, int, int] = WHITE,
 ) -> np.ndarray:
     """Decode ``source`` into a C-contiguous (H, W, 3) uint8 RGB array.
 
-    Accepts JPEG, PNG, WebP, TIFF, BMP and GIF (first frame). The EXIF orientation is
-    applied; transparency is composited over white; grey, palette, CMYK and 16-bit images
-    are converted to 8-bit RGB. Images over ``max_pixels`` are refused before decoding.
+    Accepts JPEG, PNG, WebP, AVIF, HEIC/HEIF, TIFF, BMP and GIF (first frame). The EXIF
+    orientation is applied; transparency is composited over ``background`` (white by
+    default); grey, palette, CMYK and 16-bit images are converted to 8-bit RGB. Images over
+    ``max_pixels`` are refused before decoding. Memory: the decoded pixels (at most 4 bytes
+    each in Pillow) and the 3-byte result, never a full-size copy in between.
 
     Raises:
         ImageError: for empty, truncated, corrupt, non-image or over-limit input.
     """
-    return _load(source, max_pixels, fit_pixels=None)[0]
+    _check_background(background)
+    return _load(source, max_pixels=max_pixels, fit_pixels=None, background=background)[0]
 
 
 def load_image_fitted(
-    source: bytes | str | Path | BinaryIO,
+    source: Source,
     fit_pixels: int,
+    *,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    background: tuple[int, int, int] = WHITE,
 ) -> tuple[np.ndarray, tuple[int, int]]:
     """Like :func:`load_image`, but an image of more than ``fit_pixels`` pixels comes back
     reduced to at most that many (box filter, aspect ratio kept).
 
-    The reduction happens before the pixels leave Pillow where it can, so a large image
-    never exists as a full-size array. Returns the pixels and the image's (width, height)
-    before the reduction, after the EXIF orientation.
+    The image is converted and reduced a tile at a time, so a large image never exists as
+    a full-size array. Returns the pixels and the image's (width, height) before the
+    reduction, after the EXIF orientation.
     """
     if fit_pixels < 1:
         raise ValueError(f"fit_pixels must be at least 1, got {fit_pixels}")
-    return _load(source, max_pixels, fit_pixels)
+    _check_background(background)
+    return _load(source, max_pixels=max_pixels, fit_pixels=fit_pixels, background=background)
 
 
 def fitted_size(size: tuple[int, int], fit_pixels: int) -> tuple[int, int]:
@@ -72,8 +84,23 @@ def fitted_size(size: tuple[int, int], fit_pixels: int) -> tuple[int, int]:
     return fitted_width, fitted_height
 
 
+def _check_background(background: tuple[int, int, int]) -> None:
+    # before decoding: a wrong colour is the caller's mistake, never a damaged file
+    valid = (
+        isinstance(background, tuple)
+        and len(background) == 3
+        and all(isinstance(c, int) and 0 <= c <= 255 for c in background)
+    )
+    if not valid:
+        raise ValueError(f"background must be an (r, g, b) tuple of 0-255, got {background!r}")
+
+
 def _load(
-    source: bytes | str | Path | BinaryIO, max_pixels: int, fit_pixels: int | None
+    source: Source,
+    *,
+    max_pixels: int,
+    fit_pixels: int | None,
+    background: tuple[int, int, int],
 ) -> tuple[np.ndarray, tuple[int, int]]:
     stream = _open_stream(source)
     with warnings.catch_warnings():
@@ -83,13 +110,9 @@ def _load(
         _check_size(image.size, max_pixels)
         try:
             image.load()
-            image = _apply_orientation(image)
-            size = image.size
-            if fit_pixels is not None and image.mode in _RESIZABLE_MODES:
-                image = _fit(image, fit_pixels)
-            rgb = _to_rgb(image)
-            if fit_pixels is not None and rgb.shape[0] * rgb.shape[1] > fit_pixels:
-                rgb = np.asarray(_fit(Image.fromarray(rgb), fit_pixels))  # other modes
+            size = upright_size(image)
+            fitted = size if fit_pixels is None else fitted_size(size, fit_pixels)
+            rgb = to_rgb_array(image, size=fitted, background=background)
         except ImageError:
             raise
         except MemoryError:
@@ -101,26 +124,10 @@ def _load(
             raise ImageError(
                 f"The file is damaged or incomplete ({_short(exc)}); re-export or re-download it."
             ) from None
-    return np.ascontiguousarray(rgb), size
+    return rgb, size
 
 
-def _fit(image: Image.Image, fit_pixels: int) -> Image.Image:
-    """``image`` box-filtered down to :func:`fitted_size`, a band of rows at a time: one
-    resize call would also hold a full-height intermediate at the new width."""
-    width, height = fitted_size(image.size, fit_pixels)
-    if (width, height) == image.size:
-        return image
-    source_rows_per_row = image.height / height
-    fitted = Image.new(image.mode, (width, height))
-    for top in range(0, height, _BAND_ROWS):
-        bottom = min(top + _BAND_ROWS, height)
-        box = (0, top * source_rows_per_row, image.width, bottom * source_rows_per_row)
-        band = image.resize((width, bottom - top), Image.Resampling.BOX, box=box)
-        fitted.paste(band, (0, top))
-    return fitted
-
-
-def _open_stream(source: bytes | str | Path | BinaryIO) -> BinaryIO:
+def _open_stream(source: Source) -> BinaryIO:
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         if not data:
@@ -146,6 +153,12 @@ def _open_image(stream: BinaryIO) -> Image.Image:
     try:
         return Image.open(stream, formats=SUPPORTED_FORMATS)
     except UnidentifiedImageError:
+        kind = _kind_from_signature(stream)
+        if kind:  # the plugin knew the file but failed on its header
+            raise ImageError(
+                f"The file looks like a {kind} image but is damaged or incomplete; "
+                "re-export or re-download it."
+            ) from None
         raise ImageError(
             f"This file is not an image that can be read; choose a {FORMATS_FOR_PEOPLE} file."
         ) from None
@@ -159,6 +172,24 @@ def _open_image(stream: BinaryIO) -> Image.Image:
         raise ImageError(
             f"The file is damaged ({_short(exc)}); re-export or re-download it."
         ) from None
+
+
+# ISO base media file brands (the 'ftyp' box) of HEIC/HEIF and AVIF still images
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+
+
+def _kind_from_signature(stream: BinaryIO) -> str | None:
+    """The phone format a file's first bytes announce, if any: 'HEIC' or 'AVIF'."""
+    try:
+        stream.seek(0)
+        head = stream.read(12)
+    except Exception:  # an unseekable stream: no second look
+        return None
+    if head[4:8] != b"ftyp":
+        return None
+    brand = head[8:12]
+    return "AVIF" if brand in _AVIF_BRANDS else "HEIC" if brand in _HEIF_BRANDS else None
 
 
 def _check_size(size: tuple[int, int], max_pixels: int) -> None:
@@ -175,58 +206,6 @@ def _check_size(size: tuple[int, int], max_pixels: int) -> None:
 def _pixels(count: int) -> str:
     """'144.0 megapixels' for large counts, '10,000 pixels' for small ones."""
     return f"{count / 1e6:,.1f} megapixels" if count >= 1_000_000 else f"{count:,} pixels"
-
-
-def _apply_orientation(image: Image.Image) -> Image.Image:
-    # In place: otherwise Pillow copies the whole image even when nothing turns. A malformed
-    # EXIF block leaves the pixels as stored.
-    with contextlib.suppress(Exception):
-        ImageOps.exif_transpose(image, in_place=True)
-    return image
-
-
-def _to_rgb(image: Image.Image) -> np.ndarray:
-    mode = image.mode
-    if mode == "RGB":
-        return np.asarray(image)
-    if mode in _SIXTEEN_BIT_MODES:
-        return _grey_to_rgb(np.asarray(image).astype(np.float64) / 257.0)
-    if mode == "F":
-        values = np.asarray(image, dtype=np.float64)
-        finite_max = float(np.nanmax(values)) if values.size else 0.0
-        scale = 255.0 if finite_max <= 1.0 else 1.0
-        return _grey_to_rgb(np.nan_to_num(values) * scale)
-    if mode == "CMYK":
-        return np.asarray(_cmyk_to_rgb(image))
-    if mode in _ALPHA_MODES or (mode == "P" and "transparency" in image.info):
-        return _composite_over_white(image.convert("RGBA"))
-    return np.asarray(image.convert("RGB"))
-
-
-def _grey_to_rgb(values: np.ndarray) -> np.ndarray:
-    grey = np.clip(np.rint(values), 0, 255).astype(np.uint8)
-    return np.repeat(grey[:, :, None], 3, axis=2)
-
-
-def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
-    profile = image.info.get("icc_profile")
-    if profile:
-        try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
-            return ImageCms.profileToProfile(
-                image, source, ImageCms.createProfile("sRGB"), outputMode="RGB"
-            )
-        except Exception:  # an unusable profile: fall back to the plain conversion
-            pass
-    return image.convert("RGB")
-
-
-def _composite_over_white(rgba: Image.Image) -> np.ndarray:
-    pixels = np.asarray(rgba).astype(np.uint32)
-    alpha = pixels[:, :, 3:4]
-    # out = colour * a + 255 * (1 - a), with a = alpha / 255, rounded to nearest
-    blended = (pixels[:, :, :3] * alpha + 255 * (255 - alpha) + 127) // 255
-    return blended.astype(np.uint8)
 
 
 def _short(exc: BaseException) -> str:

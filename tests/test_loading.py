@@ -1,15 +1,19 @@
 """load_image: every bad input is one clear ImageError; every good one becomes 8-bit RGB."""
 
 import io
+import json
 import re
+import struct
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
-from kmeans_core import ImageError, load_image
+from dashboard.sidebar import UPLOAD_TYPES
+from kmeans_core import ImageError, cli, load_image
+from kmeans_core.decoding import composite, to_rgb_array
 from kmeans_core.loading import fitted_size, load_image_fitted
-from tests import filebytes
+from tests import app_support, filebytes
 
 # "<what is wrong>; <what to do>." in one line
 ADVICE = re.compile(r"^[A-Z/][^\n\r]*; (choose|check|re-export|downscale|name) [^\n\r;]*\.$")
@@ -401,3 +405,243 @@ def test_the_size_before_reduction_is_after_the_exif_orientation():
 def test_the_pixel_limit_still_applies_before_decoding():
     with pytest.raises(ImageError, match="over the limit"):
         load_image_fitted(filebytes.decompression_bomb(10_000, 6_000), fit_pixels=1000)
+
+
+# --- compositing inside Pillow, a tile at a time -------------------------------------------
+
+
+def numpy_over_white(rgba):
+    """The loader's former compositing, in integers on the whole array: the oracle."""
+    pixels = np.asarray(rgba).astype(np.uint32)
+    alpha = pixels[:, :, 3:4]
+    return ((pixels[:, :, :3] * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)
+
+
+def every_colour_and_alpha():
+    """256×256 RGBA pixels: every (channel value, alpha) pair, in each channel."""
+    value, alpha = np.mgrid[0:256, 0:256].astype(np.uint8)
+    return np.dstack([value, 255 - value, value // 2 + 64, alpha])
+
+
+def test_pillow_compositing_equals_the_former_numpy_result_pixel_for_pixel():
+    rgba = every_colour_and_alpha()
+    np.testing.assert_array_equal(
+        np.asarray(composite(Image.fromarray(rgba, "RGBA"))), numpy_over_white(rgba)
+    )
+    loaded = load_image(encode(Image.fromarray(rgba, "RGBA"), "PNG"))
+    np.testing.assert_array_equal(loaded, numpy_over_white(rgba))
+
+
+def test_grey_alpha_and_palette_alpha_equal_the_former_numpy_result():
+    rgba = every_colour_and_alpha()
+    grey = Image.fromarray(rgba[:, :, [0, 3]], "LA")
+    np.testing.assert_array_equal(
+        load_image(encode(grey, "PNG")), numpy_over_white(grey.convert("RGBA"))
+    )
+    colours = np.random.default_rng(5).integers(0, 256, (256, 3), dtype=np.uint8)
+    indexes = np.arange(256 * 64, dtype=np.uint32).reshape(64, 256) % 256
+    alphas = bytes(range(256))  # tRNS: entry i has alpha i
+    data = encode(palette_image(indexes, colours), "PNG", transparency=alphas)
+    expected = np.dstack([colours[indexes], np.asarray(list(alphas), dtype=np.uint8)[indexes]])
+    np.testing.assert_array_equal(load_image(data), numpy_over_white(expected))
+
+
+def test_a_transparent_colour_of_an_rgb_or_grey_png_becomes_the_background():
+    rgb = Image.new("RGB", (3, 1), (10, 20, 30))
+    rgb.putpixel((1, 0), (1, 2, 3))
+    loaded = load_image(encode(rgb, "PNG", transparency=(1, 2, 3)))
+    assert loaded.tolist() == [[[10, 20, 30], [255, 255, 255], [10, 20, 30]]]
+    grey = Image.new("L", (2, 1), 7)
+    grey.putpixel((1, 0), 9)
+    assert load_image(encode(grey, "PNG", transparency=9)).tolist() == [[[7] * 3, [255] * 3]]
+
+
+def test_transparency_composited_over_another_background():
+    pixels = np.array([[[255, 0, 0, 0], [255, 0, 0, 255], [200, 100, 50, 128]]], dtype=np.uint8)
+    data = encode(Image.fromarray(pixels, "RGBA"), "PNG")
+    loaded = load_image(data, background=(0, 0, 0))
+    assert loaded[0, 0].tolist() == [0, 0, 0] and loaded[0, 1].tolist() == [255, 0, 0]
+    # colour·a + 0·(1 - a), a = 128/255
+    assert loaded[0, 2].tolist() == [round(c * 128 / 255) for c in (200, 100, 50)]
+    fitted, _ = load_image_fitted(data, 3, background=(0, 0, 0))
+    np.testing.assert_array_equal(fitted, loaded)
+
+
+@pytest.mark.parametrize("background", [(0, 0), (0, 0, 256), "white", (0.5, 0, 0)])
+def test_a_wrong_background_is_the_callers_error_not_the_files(background):
+    data = encode(Image.new("RGBA", (2, 2)), "PNG")
+    with pytest.raises(ValueError, match="background must be") as caught:
+        load_image(data, background=background)
+    assert not isinstance(caught.value, ImageError)
+    with pytest.raises(ValueError, match="background must be"):
+        load_image_fitted(data, 1, background=background)
+
+
+def test_a_float_tiff_in_0_to_1_is_scaled_to_255():
+    values = np.array([[0.0, 0.5, 1.0], [np.nan, 0.25, 0.999]], dtype=np.float32)
+    loaded = load_image(encode(Image.fromarray(values, "F"), "TIFF"))
+    np.testing.assert_array_equal(loaded[:, :, 0], [[0, 128, 255], [0, 64, 255]])
+    np.testing.assert_array_equal(loaded[:, :, 0], loaded[:, :, 2])
+
+
+# --- tiles: the same pixels as the whole image at once --------------------------------------
+
+TINY_TILE = 7 * 5  # source pixels a tile: many tiles even on a small image
+# 6: tiles of 6 pixels of one row (a row cut across); 50: two whole rows of 23 or 17
+TILE_SIZES = (6, 50)
+BANDS = ("across", "down", "radial")
+
+
+def upright_rgb(image):
+    """What the tiles must add up to: Pillow's own orientation and conversion, whole."""
+    return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+
+
+@pytest.mark.parametrize("tile_pixels", TILE_SIZES)
+@pytest.mark.parametrize("turn", range(1, 9))
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "P", "L", "CMYK"])
+def test_tiles_orient_and_convert_as_pillow_does_on_the_whole_image(turn, mode, tile_pixels):
+    pixels = np.dstack([colourful(23, 17, seed=turn), colourful(23, 17, seed=9)[:, :, :1]])
+    image = Image.fromarray(pixels, "RGBA")
+    image = {
+        "RGB": image.convert("RGB"),
+        "RGBA": image.point(lambda v: 255 if v > 200 else v),  # alpha opaque, partial, clear
+        "P": image.convert("RGB").quantize(64),
+        "L": image.convert("L"),
+        "CMYK": image.convert("CMYK"),
+    }[mode]
+    exif = Image.Exif()
+    exif[ORIENTATION] = turn
+    # Pillow turns a TIFF upright itself while loading it: PNG, and JPEG for CMYK
+    data = encode(image, "JPEG" if mode == "CMYK" else "PNG", exif=exif)
+    stored = Image.open(io.BytesIO(data))
+    stored.load()
+    assert stored.getexif().get(ORIENTATION, 1) == turn
+    expected = upright_rgb(stored)
+    if mode == "RGBA":
+        expected = numpy_over_white(ImageOps.exif_transpose(stored))
+    loaded = to_rgb_array(stored, tile_pixels=tile_pixels)
+    np.testing.assert_array_equal(loaded, expected)
+    np.testing.assert_array_equal(load_image(data), expected)
+
+
+@pytest.mark.parametrize("tile_pixels", TILE_SIZES)
+@pytest.mark.parametrize("turn", range(1, 9))
+def test_reduced_tiles_of_a_turned_image_match_one_resize(turn, tile_pixels):
+    """At an exact scale of 1/3, tiles give the pixels that one Pillow resize gives."""
+    exif = Image.Exif()
+    exif[ORIENTATION] = turn
+    stored = Image.open(io.BytesIO(encode(Image.fromarray(colourful(30, 21)), "PNG", exif=exif)))
+    stored.load()
+    assert stored.getexif().get(ORIENTATION, 1) == turn
+    upright = ImageOps.exif_transpose(stored)
+    size = (upright.width // 3, upright.height // 3)
+    reduced = to_rgb_array(stored, size=size, tile_pixels=tile_pixels)
+    np.testing.assert_array_equal(reduced, box_reduced(np.asarray(upright), size))
+
+
+def test_reduced_tiles_at_any_scale_stay_within_one_level_of_one_resize():
+    """On a photo-like (smooth) image. A source row centred exactly on the edge between two
+    output rows is averaged into one or the other by the last bit of a float, in Pillow's
+    own resize too; on random pixels that alone can move a whole output row."""
+    image = Image.merge("RGB", [filebytes.gradient((151, 203), kind) for kind in BANDS])
+    pixels = np.asarray(image)
+    for size in [(100, 134), (37, 50), (150, 202), (1, 1)]:
+        reduced = to_rgb_array(image, size=size, tile_pixels=TINY_TILE * 13)
+        difference = np.abs(reduced.astype(int) - box_reduced(pixels, size)).max()
+        assert difference <= 1, (size, difference)
+
+
+def test_a_very_wide_image_is_cut_across_its_rows_too():
+    pixels = colourful(2, 5000, seed=8)
+    image = Image.fromarray(pixels)
+    np.testing.assert_array_equal(to_rgb_array(image, tile_pixels=64), pixels)
+    reduced = to_rgb_array(image, size=(2500, 1), tile_pixels=64)
+    np.testing.assert_array_equal(reduced, box_reduced(pixels, (2500, 1)))
+
+
+# --- phone photos: AVIF and HEIC ----------------------------------------------------------
+
+PHONE_FORMATS = ["AVIF", "HEIF"]
+PHONE_SUFFIXES = {"AVIF": ".avif", "HEIF": ".heic"}
+
+
+def blocks_photo(orientation):
+    """A 2-wide, 3-tall grid of coloured 32-pixel blocks, tagged with ``orientation``."""
+    blocks = np.array(
+        [[[255, 0, 0], [0, 255, 0]], [[0, 0, 255], [255, 255, 0]], [[0, 0, 0], [255, 255, 255]]],
+        dtype=np.uint8,
+    )
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    return blocks, Image.fromarray(blocks.repeat(32, axis=0).repeat(32, axis=1)), exif.tobytes()
+
+
+@pytest.mark.parametrize("format", PHONE_FORMATS)
+@pytest.mark.parametrize(("orientation", "turns"), [(1, 0), (6, -1), (8, 1), (3, 2)])
+def test_phone_formats_load_with_their_size_and_orientation(format, orientation, turns):
+    blocks, image, exif = blocks_photo(orientation)
+    data = encode(image, format, quality=90, exif=exif)
+    assert Image.open(io.BytesIO(data)).format == format
+    loaded = load_image(data)
+    upright = np.rot90(blocks, turns)
+    assert loaded.shape == (upright.shape[0] * 32, upright.shape[1] * 32, 3)
+    assert np.abs(loaded[16::32, 16::32].astype(int) - upright).max() <= 12
+
+
+@pytest.mark.parametrize("format", PHONE_FORMATS)
+def test_phone_formats_by_path_with_their_usual_names(format, tmp_path):
+    _, image, _ = blocks_photo(1)
+    for suffix in {"AVIF": [".avif"], "HEIF": [".heic", ".heif"]}[format]:
+        path = tmp_path / f"photo{suffix}"
+        image.save(path, format, quality=90)
+        assert load_image(path).shape == (96, 64, 3)
+
+
+def with_stated_size(data, width, height):
+    """The file with its HEIF/AVIF image size property ('ispe') changed; pixels untouched."""
+    at = data.index(b"ispe") + 8  # after the box type and its version and flags
+    return data[:at] + struct.pack(">II", width, height) + data[at + 8 :]
+
+
+@pytest.mark.parametrize("format", PHONE_FORMATS)
+def test_a_phone_photo_over_the_pixel_limit_is_refused_from_its_header(format):
+    _, image, _ = blocks_photo(1)
+    claimed = with_stated_size(encode(image, format, quality=90), 12_000, 12_000)
+    assert len(claimed) < 20_000  # it could never hold 144 MP of pixels
+    assert "12000×12000 = 144.0 megapixels" in refused(claimed)
+    # a little over the limit: still from the header, never decoded
+    assert "over the limit" in refused(with_stated_size(claimed, 96, 64), max_pixels=96 * 64 - 1)
+
+
+@pytest.mark.parametrize("format", PHONE_FORMATS)
+def test_a_damaged_phone_photo_is_one_clear_error(format):
+    _, image, _ = blocks_photo(1)
+    data = encode(image, format, quality=90)
+    assert "damaged" in refused(data[: len(data) // 2])
+    assert "damaged" in refused(data[: len(data) - 200])
+
+
+@pytest.mark.parametrize("format", PHONE_FORMATS)
+def test_the_command_line_takes_phone_photos(format, tmp_path, capsys):
+    _, image, exif = blocks_photo(6)
+    source, output = tmp_path / f"photo{PHONE_SUFFIXES[format]}", tmp_path / "out.png"
+    image.save(source, format, quality=90, exif=exif)
+    assert cli.main([str(source), "-o", str(output), "-k", "8", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["width"], report["height"]) == (96, 64)  # turned upright
+    with Image.open(output) as written:
+        assert written.size == (96, 64) and written.mode == "P"
+
+
+@pytest.mark.usefixtures("navigation_mode")
+@pytest.mark.parametrize("format", PHONE_FORMATS)
+def test_the_app_takes_phone_photos(format):
+    assert PHONE_SUFFIXES[format].lstrip(".") in UPLOAD_TYPES
+    _, image, _ = blocks_photo(1)
+    at = app_support.new_app()
+    name = f"phone{PHONE_SUFFIXES[format]}"
+    app_support.upload(at, name, encode(image, format, quality=90), f"image/{format.lower()}")
+    app_support.assert_healthy(at)
+    assert not at.main.error
+    assert name in app_support.header(at) and "64×96" in app_support.header(at)
