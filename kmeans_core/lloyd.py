@@ -26,6 +26,10 @@ from .kmeans import farthest_distinct_points, sq_distances_to_assigned, squared_
 # OpenBLAS runs a product on one thread while rows × K × inner stays under 65536 × 4.
 _BLOCK_ELEMENTS = 1 << 16
 _EPS32 = float(np.finfo(np.float32).eps)
+# From this K on, a point's distances are computed only to the centroids near its own.
+NEIGHBOUR_LISTS_FROM_K = 32
+# Relative room for float64 rounding in the triangle-inequality proofs.
+_SLACK = 1e-9
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,8 @@ class HamerlyState:
         if self.k == 1:
             self.labels[:] = 0
             return nothing
-        threshold = (0.5 * _nearest_other(self.centroids))[self.labels]
+        between = _centroid_distances(self.centroids)
+        threshold = (0.5 * _nearest_other(between))[self.labels]
         np.maximum(threshold, self.lower, out=threshold)
         suspects = np.flatnonzero(self.upper >= threshold)
         if suspects.size:
@@ -136,7 +141,11 @@ class HamerlyState:
             suspects = suspects[self.upper[suspects] >= threshold[suspects]]
         if not suspects.size:
             return nothing
-        new_labels, nearest_sq, self.lower[suspects] = self._nearest_two(suspects)
+        if self.k >= NEIGHBOUR_LISTS_FROM_K:
+            new_labels, nearest_sq, lower = self._nearest_two_near(suspects, between)
+        else:
+            new_labels, nearest_sq, lower = self._nearest_two(suspects)
+        self.lower[suspects] = lower
         self.upper[suspects] = np.sqrt(nearest_sq)
         moved = new_labels != self.labels[suspects]
         changed = suspects[moved]
@@ -197,6 +206,64 @@ class HamerlyState:
         nearest_sq = sq_distances_to_assigned(self.points[rows], self.centroids, labels)
         return labels, nearest_sq, np.sqrt(np.maximum(lower_sq, 0.0))
 
+    def _nearest_two_near(
+        self, rows: np.ndarray, between: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_nearest_two` for ``rows`` whose ``upper`` is their exact distance to their
+        current centroid, looking only at centroids near that one.
+
+        A centroid c closer to x than x's centroid a is within 2·d(x, a) of a (triangle
+        inequality), so each point needs only a's neighbours out to that radius, taken from
+        a's list of centroids sorted by distance. Any centroid c left out is at least
+        d(a, c) - d(x, a) from x, which bounds the second nearest. The distances are computed
+        in float64 exactly as :func:`~kmeans_core.kmeans.squared_distances` does, so ties
+        and near-ties fall as they do there.
+        """
+        k = self.k
+        order = np.argsort(between, axis=1)
+        sorted_between = np.take_along_axis(between, order, axis=1)
+        current = self.labels[rows]
+        own = self.upper[rows]
+        # Each point takes the first W of its centroid's sorted neighbours, W the smallest
+        # power of two (at least 2, so a second nearest exists) that reaches past 2·d(x, a),
+        # with room for rounding: few widths, so few vectorised passes.
+        radius = 2.0 * own * (1.0 + _SLACK) + _SLACK
+        widths = np.full(len(rows), k, dtype=np.intp)
+        candidate_widths = [1 << p for p in range(1, k.bit_length()) if 1 << p < k]
+        for width in reversed(candidate_widths):
+            widths[sorted_between[current, width] > radius] = width
+        labels = np.empty(len(rows), dtype=np.intp)
+        nearest_sq = np.empty(len(rows))
+        lower = np.empty(len(rows))
+        columns = [np.ascontiguousarray(self.centroids[:, j]) for j in range(self.dim)]
+        unsure_parts = [np.empty(0, dtype=np.intp)]
+        for width in [*candidate_widths, k]:
+            group = np.flatnonzero(widths == width)
+            step = max(1, _BLOCK_ELEMENTS // int(width))
+            for start in range(0, len(group), step):
+                part = group[start : start + step]
+                candidates = np.ascontiguousarray(order[current[part], :width].T)
+                labels[part], nearest_sq[part], second_sq = _nearest_two_of_candidates(
+                    self.points[rows[part]], columns, candidates
+                )
+                tied = second_sq - nearest_sq[part] <= _SLACK * (second_sq + 1.0)
+                unsure_parts.append(part[tied])
+                bound = np.sqrt(second_sq)
+                if width < k:  # the centroids left out are at least this far
+                    outside = sorted_between[current[part], width] - own[part]
+                    np.minimum(bound, outside, out=bound)
+                lower[part] = bound * (1.0 - _SLACK)
+        # Where the two nearest are (nearly) tied, decide over every centroid as
+        # squared_distances does, so a tie goes to the lowest index.
+        unsure = np.concatenate(unsure_parts)
+        if unsure.size:
+            exact = squared_distances(self.points[rows[unsure]], self.centroids)
+            labels[unsure] = exact.argmin(axis=1)
+            exact.sort(axis=1)
+            nearest_sq[unsure] = exact[:, 0]
+            lower[unsure] = np.sqrt(exact[:, 1])
+        return labels, nearest_sq, np.maximum(lower, 0.0)
+
 
 def _two_smallest(augmented: np.ndarray, product: np.ndarray) -> tuple[np.ndarray, ...]:
     """Per row of ``augmented @ product``: the argmin, the min and the second smallest value.
@@ -219,11 +286,42 @@ def _two_smallest(augmented: np.ndarray, product: np.ndarray) -> tuple[np.ndarra
     return nearest, first, values.min(axis=1)
 
 
-def _nearest_other(centroids: np.ndarray) -> np.ndarray:
-    """Distance from each centroid to its nearest other centroid."""
-    distances = squared_distances(centroids, centroids)
-    np.fill_diagonal(distances, np.inf)
-    return np.sqrt(distances.min(axis=1))
+def _nearest_two_of_candidates(
+    points: np.ndarray, columns: list[np.ndarray], candidates: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per point, among its ``candidates`` ((M, n) centroid indexes, a column per point):
+    the nearest, its squared distance and the second smallest squared distance.
+
+    ``columns`` are the centroids' coordinates, one array per axis. The (M, n) layout keeps
+    every pass a wide vectorised one over the points.
+    """
+    distances = np.zeros(candidates.shape)
+    for axis, column in enumerate(columns):
+        offset = column[candidates]
+        offset -= points[:, axis]
+        offset *= offset
+        distances += offset
+    points_at = np.arange(candidates.shape[1])
+    nearest = distances.argmin(axis=0)
+    first = distances[nearest, points_at]
+    distances[nearest, points_at] = np.inf
+    return candidates[nearest, points_at], first, distances.min(axis=0)
+
+
+def _centroid_distances(centroids: np.ndarray) -> np.ndarray:
+    """(K, K) distances between the centroids, from coordinate differences (exact)."""
+    squared = np.zeros((len(centroids), len(centroids)))
+    for column in centroids.T:
+        offset = column[:, None] - column[None, :]
+        squared += offset * offset
+    return np.sqrt(squared, out=squared)
+
+
+def _nearest_other(between: np.ndarray) -> np.ndarray:
+    """Distance from each centroid to its nearest other centroid, from ``between``."""
+    others = between.copy()
+    np.fill_diagonal(others, np.inf)
+    return others.min(axis=1)
 
 
 @dataclass
@@ -255,6 +353,7 @@ def weighted_lloyd(
     points: np.ndarray,
     weights: np.ndarray,
     initial_centroids: np.ndarray,
+    *,
     max_iter: int = 300,
     tol: float = 0.0,
     on_iteration: Callable[[int, float], None] | None = None,
@@ -269,6 +368,7 @@ def weighted_lloyd(
     after every iteration. ``bounds``, if known from a coarser run, saves the first full
     assignment.
     """
+    _check_lloyd_inputs(points, weights, initial_centroids, max_iter, tol)
     state = HamerlyState(points, weights, initial_centroids, bounds)
     tol_abs = tol * _mean_variance(state.points, state.weights)
     wcss_history = [state.assignment_wcss()]
@@ -288,6 +388,28 @@ def weighted_lloyd(
             converged = True
             break
     return LloydResult(wcss_history, centroid_history, iterations, converged, state)
+
+
+def _check_lloyd_inputs(
+    points: np.ndarray, weights: np.ndarray, centroids: np.ndarray, max_iter: int, tol: float
+) -> None:
+    """The one check of weighted_lloyd's arguments; nothing below it checks again."""
+    points, weights, centroids = np.asarray(points), np.asarray(weights), np.asarray(centroids)
+    if points.ndim != 2 or len(points) == 0:
+        raise ValueError(f"points must be a non-empty (n, d) array, got shape {points.shape}")
+    if weights.shape != (len(points),) or not np.all(weights > 0):
+        raise ValueError(f"weights must be {len(points)} positive numbers, one per point")
+    if centroids.ndim != 2 or len(centroids) == 0 or centroids.shape[1] != points.shape[1]:
+        raise ValueError(
+            f"initial_centroids must be a non-empty (K, {points.shape[1]}) array, "
+            f"got shape {centroids.shape}"
+        )
+    if not (np.all(np.isfinite(points)) and np.all(np.isfinite(centroids))):
+        raise ValueError("points and initial_centroids must be finite")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 0:
+        raise ValueError(f"max_iter must be a whole number, 0 or more, got {max_iter!r}")
+    if not tol >= 0:
+        raise ValueError(f"tol must be 0 or more, got {tol!r}")
 
 
 def _mean_variance(points: np.ndarray, weights: np.ndarray) -> float:
