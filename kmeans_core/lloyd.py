@@ -7,7 +7,10 @@ it fast without changing the answer:
 
 * Hamerly's bounds. Each point keeps an upper bound on the distance to its centroid and a
   lower bound on the distance to any other; after centroids move, the triangle inequality
-  proves most points keep their centroid without computing a single distance.
+  proves most points keep their centroid without computing a single distance. From K = 64
+  the centroids are split into groups of nearby ones and the lower bound is kept per group
+  (Yinyang K-Means): a bound then drops by the largest move in its own group, not in all
+  K, which at K = 256 leaves several times fewer points to recompute.
 * The points left are assigned with a float32 matrix product, in blocks small enough that
   OpenBLAS stays on one thread (its threads cost more than they save on (n×4)(4×K) products)
   and in cache. Where float32 rounding could swap the two nearest centroids, the distances
@@ -26,20 +29,26 @@ from .kmeans import farthest_distinct_points, sq_distances_to_assigned, squared_
 # OpenBLAS runs a product on one thread while rows × K × inner stays under 65536 × 4.
 _BLOCK_ELEMENTS = 1 << 16
 _EPS32 = float(np.finfo(np.float32).eps)
-# From this K on, a point's distances are computed only to the centroids near its own.
-NEIGHBOUR_LISTS_FROM_K = 32
-# Relative room for float64 rounding in the triangle-inequality proofs.
-_SLACK = 1e-9
+
+
+# From this K on, the centroids are split into groups of about 16 and every point keeps a
+# lower bound per group (Yinyang K-Means): one fast centroid then loosens one group's bound
+# instead of every point's only one.
+GROUPED_FROM_K = 64
+_GROUP_SIZE = 16
+_GROUP_BOUND_ELEMENTS = 1 << 23  # at most this many bounds (64 MB): fewer groups for more points
 
 
 @dataclass(frozen=True)
 class Bounds:
-    """A valid start for Hamerly's bounds: for every point a label, an upper bound on its
-    distance to that label's centroid and a lower bound on its distance to any other."""
+    """A valid start for the bounds: for every point a label, an upper bound on its distance
+    to that label's centroid, and per group of centroids (``layout``) a lower bound on its
+    distance to any other centroid of the group."""
 
     labels: np.ndarray
     upper: np.ndarray
-    lower: np.ndarray
+    lower: np.ndarray  # (groups, n): group-major, so the minimum over groups is elementwise
+    layout: np.ndarray  # (groups, size) centroid indexes, -1 where a group is short
 
 
 class HamerlyState:
@@ -67,9 +76,11 @@ class HamerlyState:
         self.centroids = np.array(centroids, dtype=np.float64)
         self.k = len(self.centroids)
         if bounds is None:
+            self.layout = _group_layout(self.centroids, self.n)
             self.labels, nearest_sq, self.lower = self._nearest_two(np.arange(self.n))
             self.upper = np.sqrt(nearest_sq)
         else:
+            self.layout = bounds.layout
             self.labels = np.asarray(bounds.labels, dtype=np.intp)
             self.upper = np.asarray(bounds.upper, dtype=np.float64)
             self.lower = np.asarray(bounds.lower, dtype=np.float64)
@@ -104,7 +115,8 @@ class HamerlyState:
         return Bounds(
             labels=self.labels[member],
             upper=self.upper[member] + offset,
-            lower=self.lower[member] - offset,
+            lower=self.lower[:, member] - offset,
+            layout=self.layout,
         )
 
     def move_centroids(self, new_centroids: np.ndarray) -> int:
@@ -115,8 +127,12 @@ class HamerlyState:
         if self.k == 1:
             return 0
         self.upper += shift[self.labels]
-        fastest = np.argsort(shift)[-2:]
-        self.lower -= np.where(self.labels == fastest[1], shift[fastest[0]], shift[fastest[1]])
+        if len(self.layout) == 1:  # Hamerly: the fastest other centroid's shift
+            fastest = np.argsort(shift)[-2:]
+            drift = np.where(self.labels == fastest[1], shift[fastest[0]], shift[fastest[1]])
+            self.lower[0] -= drift
+        else:  # each group's bound by the fastest shift in the group
+            self.lower -= np.where(self.layout >= 0, shift[self.layout], 0.0).max(axis=1)[:, None]
         changed, old_labels = self._reassign_suspects()
         if changed.size:
             self._transfer(changed, old_labels, self.labels[changed])
@@ -131,9 +147,8 @@ class HamerlyState:
         if self.k == 1:
             self.labels[:] = 0
             return nothing
-        between = _centroid_distances(self.centroids)
-        threshold = (0.5 * _nearest_other(between))[self.labels]
-        np.maximum(threshold, self.lower, out=threshold)
+        threshold = (0.5 * _nearest_other(self.centroids))[self.labels]
+        np.maximum(threshold, np.minimum.reduce(self.lower, axis=0), out=threshold)
         suspects = np.flatnonzero(self.upper >= threshold)
         if suspects.size:
             own = sq_distances_to_assigned(self.points, self.centroids, self.labels, suspects)
@@ -141,11 +156,8 @@ class HamerlyState:
             suspects = suspects[self.upper[suspects] >= threshold[suspects]]
         if not suspects.size:
             return nothing
-        if self.k >= NEIGHBOUR_LISTS_FROM_K:
-            new_labels, nearest_sq, lower = self._nearest_two_near(suspects, between)
-        else:
-            new_labels, nearest_sq, lower = self._nearest_two(suspects)
-        self.lower[suspects] = lower
+        new_labels, nearest_sq, lower = self._nearest_two(suspects)
+        self.lower[:, suspects] = lower
         self.upper[suspects] = np.sqrt(nearest_sq)
         moved = new_labels != self.labels[suspects]
         changed = suspects[moved]
@@ -173,21 +185,23 @@ class HamerlyState:
             self.sums[:, j] -= np.bincount(old, weights=wx, minlength=self.k)
 
     def _nearest_two(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For ``rows``: nearest centroid, its exact squared distance, and a lower bound on
-        the distance to the second nearest."""
-        k = self.k
+        """For ``rows``: nearest centroid, its exact squared distance, and per group a lower
+        bound on the distance to any other centroid of the group, (groups, rows)."""
+        k, groups = self.k, len(self.layout)
         labels = np.empty(len(rows), dtype=np.intp)
-        lower_sq = np.full(len(rows), np.inf)
+        lower_sq = np.full((len(rows), groups), np.inf)
         centred = self.centroids - self._origin
         centred_sq_norms = np.einsum("ij,ij->i", centred, centred)
         product = np.vstack([-2.0 * centred.T, centred_sq_norms[None, :]]).astype(np.float32)
         max_centroid_norm = float(np.sqrt(centred_sq_norms.max()))
-        block = max(1, _BLOCK_ELEMENTS // k)
+        block = max(1, _BLOCK_ELEMENTS // self.layout.size)
         unsure_parts = []
         for start in range(0, len(rows), block):
             part = rows[start : start + block]
             span = slice(start, start + len(part))
-            nearest, first, second = _two_smallest(self._augmented[part], product)
+            nearest, first, group_min = _nearest_and_group_minima(
+                self._augmented[part], product, self.layout
+            )
             labels[span] = nearest
             if k == 1:
                 continue
@@ -195,133 +209,80 @@ class HamerlyState:
             sq_norms = np.einsum("ij,ij->i", centred, centred)
             # A bound on the float32 error of each computed squared distance.
             margin = 8 * _EPS32 * (np.sqrt(sq_norms) + max_centroid_norm) ** 2
-            lower_sq[span] = second + sq_norms - margin
+            lower_sq[span] = group_min + (sq_norms - margin)[:, None]
+            second = group_min.min(axis=1)
             unsure_parts.append(start + np.flatnonzero(second - first <= 2 * margin))
         unsure = np.concatenate(unsure_parts) if unsure_parts else np.empty(0, dtype=np.intp)
         if unsure.size:  # the two nearest are too close to call in float32: decide in float64
             exact = squared_distances(self.points[rows[unsure]], self.centroids)
             labels[unsure] = exact.argmin(axis=1)
-            exact.sort(axis=1)
-            lower_sq[unsure] = exact[:, 1]
+            exact[np.arange(len(unsure)), labels[unsure]] = np.inf
+            lower_sq[unsure] = _group_minima(exact, self.layout)
         nearest_sq = sq_distances_to_assigned(self.points[rows], self.centroids, labels)
-        return labels, nearest_sq, np.sqrt(np.maximum(lower_sq, 0.0))
-
-    def _nearest_two_near(
-        self, rows: np.ndarray, between: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`_nearest_two` for ``rows`` whose ``upper`` is their exact distance to their
-        current centroid, looking only at centroids near that one.
-
-        A centroid c closer to x than x's centroid a is within 2·d(x, a) of a (triangle
-        inequality), so each point needs only a's neighbours out to that radius, taken from
-        a's list of centroids sorted by distance. Any centroid c left out is at least
-        d(a, c) - d(x, a) from x, which bounds the second nearest. The distances are computed
-        in float64 exactly as :func:`~kmeans_core.kmeans.squared_distances` does, so ties
-        and near-ties fall as they do there.
-        """
-        k = self.k
-        order = np.argsort(between, axis=1)
-        sorted_between = np.take_along_axis(between, order, axis=1)
-        current = self.labels[rows]
-        own = self.upper[rows]
-        # Each point takes the first W of its centroid's sorted neighbours, W the smallest
-        # power of two (at least 2, so a second nearest exists) that reaches past 2·d(x, a),
-        # with room for rounding: few widths, so few vectorised passes.
-        radius = 2.0 * own * (1.0 + _SLACK) + _SLACK
-        widths = np.full(len(rows), k, dtype=np.intp)
-        candidate_widths = [1 << p for p in range(1, k.bit_length()) if 1 << p < k]
-        for width in reversed(candidate_widths):
-            widths[sorted_between[current, width] > radius] = width
-        labels = np.empty(len(rows), dtype=np.intp)
-        nearest_sq = np.empty(len(rows))
-        lower = np.empty(len(rows))
-        columns = [np.ascontiguousarray(self.centroids[:, j]) for j in range(self.dim)]
-        unsure_parts = [np.empty(0, dtype=np.intp)]
-        for width in [*candidate_widths, k]:
-            group = np.flatnonzero(widths == width)
-            step = max(1, _BLOCK_ELEMENTS // int(width))
-            for start in range(0, len(group), step):
-                part = group[start : start + step]
-                candidates = np.ascontiguousarray(order[current[part], :width].T)
-                labels[part], nearest_sq[part], second_sq = _nearest_two_of_candidates(
-                    self.points[rows[part]], columns, candidates
-                )
-                tied = second_sq - nearest_sq[part] <= _SLACK * (second_sq + 1.0)
-                unsure_parts.append(part[tied])
-                bound = np.sqrt(second_sq)
-                if width < k:  # the centroids left out are at least this far
-                    outside = sorted_between[current[part], width] - own[part]
-                    np.minimum(bound, outside, out=bound)
-                lower[part] = bound * (1.0 - _SLACK)
-        # Where the two nearest are (nearly) tied, decide over every centroid as
-        # squared_distances does, so a tie goes to the lowest index.
-        unsure = np.concatenate(unsure_parts)
-        if unsure.size:
-            exact = squared_distances(self.points[rows[unsure]], self.centroids)
-            labels[unsure] = exact.argmin(axis=1)
-            exact.sort(axis=1)
-            nearest_sq[unsure] = exact[:, 0]
-            lower[unsure] = np.sqrt(exact[:, 1])
-        return labels, nearest_sq, np.maximum(lower, 0.0)
+        return labels, nearest_sq, np.ascontiguousarray(np.sqrt(np.maximum(lower_sq, 0.0)).T)
 
 
-def _two_smallest(augmented: np.ndarray, product: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Per row of ``augmented @ product``: the argmin, the min and the second smallest value.
+def _nearest_and_group_minima(
+    augmented: np.ndarray, product: np.ndarray, layout: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Per row of ``augmented @ product``: the argmin, the min and, per group of ``layout``,
+    the smallest value left once the argmin is set aside, (rows, groups).
 
-    With few centroids the (K, rows) layout is faster: numpy reduces across rows in wide
-    vectorised passes, while a reduction along each short row pays per row.
+    The values are laid out (K, rows): numpy then reduces across rows in wide vectorised
+    passes, while a reduction along each short row pays per row.
     """
-    k = product.shape[1]
     rows = np.arange(len(augmented))
-    if k <= 64:
-        values = product.T @ augmented.T
-        nearest = values.argmin(axis=0)
-        first = values[nearest, rows]
-        values[nearest, rows] = np.inf
-        return nearest, first, values.min(axis=0)
-    values = augmented @ product
-    nearest = values.argmin(axis=1)
-    first = values[rows, nearest]
-    values[rows, nearest] = np.inf
-    return nearest, first, values.min(axis=1)
+    values = product.T @ augmented.T
+    nearest = values.argmin(axis=0)
+    first = values[nearest, rows]
+    values[nearest, rows] = np.inf
+    if len(layout) == 1:
+        return nearest, first, values.min(axis=0)[:, None]
+    grouped = values[np.maximum(layout, 0).ravel()].reshape(*layout.shape, len(rows))
+    grouped[layout < 0] = np.inf
+    return nearest, first, grouped.min(axis=1).T
 
 
-def _nearest_two_of_candidates(
-    points: np.ndarray, columns: list[np.ndarray], candidates: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per point, among its ``candidates`` ((M, n) centroid indexes, a column per point):
-    the nearest, its squared distance and the second smallest squared distance.
-
-    ``columns`` are the centroids' coordinates, one array per axis. The (M, n) layout keeps
-    every pass a wide vectorised one over the points.
-    """
-    distances = np.zeros(candidates.shape)
-    for axis, column in enumerate(columns):
-        offset = column[candidates]
-        offset -= points[:, axis]
-        offset *= offset
-        distances += offset
-    points_at = np.arange(candidates.shape[1])
-    nearest = distances.argmin(axis=0)
-    first = distances[nearest, points_at]
-    distances[nearest, points_at] = np.inf
-    return candidates[nearest, points_at], first, distances.min(axis=0)
+def _group_minima(values: np.ndarray, layout: np.ndarray) -> np.ndarray:
+    """(rows, K) values -> (rows, groups): the smallest value within each group."""
+    if len(layout) == 1:
+        return values.min(axis=1)[:, None]
+    grouped = values[:, np.maximum(layout, 0).ravel()].reshape(len(values), *layout.shape)
+    grouped[:, layout < 0] = np.inf
+    return grouped.min(axis=2)
 
 
-def _centroid_distances(centroids: np.ndarray) -> np.ndarray:
-    """(K, K) distances between the centroids, from coordinate differences (exact)."""
-    squared = np.zeros((len(centroids), len(centroids)))
-    for column in centroids.T:
-        offset = column[:, None] - column[None, :]
-        squared += offset * offset
-    return np.sqrt(squared, out=squared)
+def _group_layout(centroids: np.ndarray, n: int) -> np.ndarray:
+    """Centroid indexes in groups of nearby centroids, (groups, size), -1 where a group is
+    short: split along the widest axis at the median until groups are small enough."""
+    k = len(centroids)
+    if k < GROUPED_FROM_K:
+        return np.arange(k)[None, :]
+    wanted = min(-(-k // _GROUP_SIZE), max(1, _GROUP_BOUND_ELEMENTS // n))
+    size = -(-k // wanted)
+    groups = [np.arange(k)]
+    while max(len(group) for group in groups) > size:
+        split = []
+        for group in groups:
+            if len(group) <= size:
+                split.append(group)
+                continue
+            members = centroids[group]
+            axis = int(np.argmax(members.max(axis=0) - members.min(axis=0)))
+            ordered = group[np.argsort(members[:, axis], kind="stable")]
+            split += [ordered[: len(group) // 2], ordered[len(group) // 2 :]]
+        groups = split
+    layout = np.full((len(groups), max(len(group) for group in groups)), -1, dtype=np.intp)
+    for row, group in enumerate(groups):
+        layout[row, : len(group)] = group
+    return layout
 
 
-def _nearest_other(between: np.ndarray) -> np.ndarray:
-    """Distance from each centroid to its nearest other centroid, from ``between``."""
-    others = between.copy()
-    np.fill_diagonal(others, np.inf)
-    return others.min(axis=1)
+def _nearest_other(centroids: np.ndarray) -> np.ndarray:
+    """Distance from each centroid to its nearest other centroid."""
+    distances = squared_distances(centroids, centroids)
+    np.fill_diagonal(distances, np.inf)
+    return np.sqrt(distances.min(axis=1))
 
 
 @dataclass
