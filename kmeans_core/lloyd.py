@@ -7,10 +7,7 @@ it fast without changing the answer:
 
 * Hamerly's bounds. Each point keeps an upper bound on the distance to its centroid and a
   lower bound on the distance to any other; after centroids move, the triangle inequality
-  proves most points keep their centroid without computing a single distance. From K = 64
-  the centroids are split into groups of nearby ones and the lower bound is kept per group
-  (Yinyang K-Means): a bound then drops by the largest move in its own group, not in all
-  K, which at K = 256 leaves several times fewer points to recompute.
+  proves most points keep their centroid without computing a single distance.
 * The points left are assigned with a float32 matrix product, in blocks small enough that
   OpenBLAS stays on one thread (its threads cost more than they save on (n×4)(4×K) products)
   and in cache. Where float32 rounding could swap the two nearest centroids, the distances
@@ -31,24 +28,14 @@ _BLOCK_ELEMENTS = 1 << 16
 _EPS32 = float(np.finfo(np.float32).eps)
 
 
-# From this K on, the centroids are split into groups of about 16 and every point keeps a
-# lower bound per group (Yinyang K-Means): one fast centroid then loosens one group's bound
-# instead of every point's only one.
-GROUPED_FROM_K = 64
-_GROUP_SIZE = 16
-_GROUP_BOUND_ELEMENTS = 1 << 23  # at most this many bounds (64 MB): fewer groups for more points
-
-
 @dataclass(frozen=True)
 class Bounds:
-    """A valid start for the bounds: for every point a label, an upper bound on its distance
-    to that label's centroid, and per group of centroids (``layout``) a lower bound on its
-    distance to any other centroid of the group."""
+    """A valid start for Hamerly's bounds: for every point a label, an upper bound on its
+    distance to that label's centroid and a lower bound on its distance to any other."""
 
     labels: np.ndarray
     upper: np.ndarray
-    lower: np.ndarray  # (groups, n): group-major, so the minimum over groups is elementwise
-    layout: np.ndarray  # (groups, size) centroid indexes, -1 where a group is short
+    lower: np.ndarray
 
 
 class HamerlyState:
@@ -76,11 +63,9 @@ class HamerlyState:
         self.centroids = np.array(centroids, dtype=np.float64)
         self.k = len(self.centroids)
         if bounds is None:
-            self.layout = _group_layout(self.centroids, self.n)
             self.labels, nearest_sq, self.lower = self._nearest_two(np.arange(self.n))
             self.upper = np.sqrt(nearest_sq)
         else:
-            self.layout = bounds.layout
             self.labels = np.asarray(bounds.labels, dtype=np.intp)
             self.upper = np.asarray(bounds.upper, dtype=np.float64)
             self.lower = np.asarray(bounds.lower, dtype=np.float64)
@@ -115,8 +100,7 @@ class HamerlyState:
         return Bounds(
             labels=self.labels[member],
             upper=self.upper[member] + offset,
-            lower=self.lower[:, member] - offset,
-            layout=self.layout,
+            lower=self.lower[member] - offset,
         )
 
     def move_centroids(self, new_centroids: np.ndarray) -> int:
@@ -127,12 +111,8 @@ class HamerlyState:
         if self.k == 1:
             return 0
         self.upper += shift[self.labels]
-        if len(self.layout) == 1:  # Hamerly: the fastest other centroid's shift
-            fastest = np.argsort(shift)[-2:]
-            drift = np.where(self.labels == fastest[1], shift[fastest[0]], shift[fastest[1]])
-            self.lower[0] -= drift
-        else:  # each group's bound by the fastest shift in the group
-            self.lower -= np.where(self.layout >= 0, shift[self.layout], 0.0).max(axis=1)[:, None]
+        fastest = np.argsort(shift)[-2:]
+        self.lower -= np.where(self.labels == fastest[1], shift[fastest[0]], shift[fastest[1]])
         changed, old_labels = self._reassign_suspects()
         if changed.size:
             self._transfer(changed, old_labels, self.labels[changed])
@@ -148,7 +128,7 @@ class HamerlyState:
             self.labels[:] = 0
             return nothing
         threshold = (0.5 * _nearest_other(self.centroids))[self.labels]
-        np.maximum(threshold, np.minimum.reduce(self.lower, axis=0), out=threshold)
+        np.maximum(threshold, self.lower, out=threshold)
         suspects = np.flatnonzero(self.upper >= threshold)
         if suspects.size:
             own = sq_distances_to_assigned(self.points, self.centroids, self.labels, suspects)
@@ -156,8 +136,7 @@ class HamerlyState:
             suspects = suspects[self.upper[suspects] >= threshold[suspects]]
         if not suspects.size:
             return nothing
-        new_labels, nearest_sq, lower = self._nearest_two(suspects)
-        self.lower[:, suspects] = lower
+        new_labels, nearest_sq, self.lower[suspects] = self._nearest_two(suspects)
         self.upper[suspects] = np.sqrt(nearest_sq)
         moved = new_labels != self.labels[suspects]
         changed = suspects[moved]
@@ -185,23 +164,21 @@ class HamerlyState:
             self.sums[:, j] -= np.bincount(old, weights=wx, minlength=self.k)
 
     def _nearest_two(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For ``rows``: nearest centroid, its exact squared distance, and per group a lower
-        bound on the distance to any other centroid of the group, (groups, rows)."""
-        k, groups = self.k, len(self.layout)
+        """For ``rows``: nearest centroid, its exact squared distance, and a lower bound on
+        the distance to the second nearest."""
+        k = self.k
         labels = np.empty(len(rows), dtype=np.intp)
-        lower_sq = np.full((len(rows), groups), np.inf)
+        lower_sq = np.full(len(rows), np.inf)
         centred = self.centroids - self._origin
         centred_sq_norms = np.einsum("ij,ij->i", centred, centred)
         product = np.vstack([-2.0 * centred.T, centred_sq_norms[None, :]]).astype(np.float32)
         max_centroid_norm = float(np.sqrt(centred_sq_norms.max()))
-        block = max(1, _BLOCK_ELEMENTS // self.layout.size)
+        block = max(1, _BLOCK_ELEMENTS // k)
         unsure_parts = []
         for start in range(0, len(rows), block):
             part = rows[start : start + block]
             span = slice(start, start + len(part))
-            nearest, first, group_min = _nearest_and_group_minima(
-                self._augmented[part], product, self.layout
-            )
+            nearest, first, second = _two_smallest(self._augmented[part], product)
             labels[span] = nearest
             if k == 1:
                 continue
@@ -209,73 +186,37 @@ class HamerlyState:
             sq_norms = np.einsum("ij,ij->i", centred, centred)
             # A bound on the float32 error of each computed squared distance.
             margin = 8 * _EPS32 * (np.sqrt(sq_norms) + max_centroid_norm) ** 2
-            lower_sq[span] = group_min + (sq_norms - margin)[:, None]
-            second = group_min.min(axis=1)
+            lower_sq[span] = second + sq_norms - margin
             unsure_parts.append(start + np.flatnonzero(second - first <= 2 * margin))
         unsure = np.concatenate(unsure_parts) if unsure_parts else np.empty(0, dtype=np.intp)
         if unsure.size:  # the two nearest are too close to call in float32: decide in float64
             exact = squared_distances(self.points[rows[unsure]], self.centroids)
             labels[unsure] = exact.argmin(axis=1)
-            exact[np.arange(len(unsure)), labels[unsure]] = np.inf
-            lower_sq[unsure] = _group_minima(exact, self.layout)
+            exact.sort(axis=1)
+            lower_sq[unsure] = exact[:, 1]
         nearest_sq = sq_distances_to_assigned(self.points[rows], self.centroids, labels)
-        return labels, nearest_sq, np.ascontiguousarray(np.sqrt(np.maximum(lower_sq, 0.0)).T)
+        return labels, nearest_sq, np.sqrt(np.maximum(lower_sq, 0.0))
 
 
-def _nearest_and_group_minima(
-    augmented: np.ndarray, product: np.ndarray, layout: np.ndarray
-) -> tuple[np.ndarray, ...]:
-    """Per row of ``augmented @ product``: the argmin, the min and, per group of ``layout``,
-    the smallest value left once the argmin is set aside, (rows, groups).
+def _two_smallest(augmented: np.ndarray, product: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per row of ``augmented @ product``: the argmin, the min and the second smallest value.
 
-    The values are laid out (K, rows): numpy then reduces across rows in wide vectorised
-    passes, while a reduction along each short row pays per row.
+    With few centroids the (K, rows) layout is faster: numpy reduces across rows in wide
+    vectorised passes, while a reduction along each short row pays per row.
     """
+    k = product.shape[1]
     rows = np.arange(len(augmented))
-    values = product.T @ augmented.T
-    nearest = values.argmin(axis=0)
-    first = values[nearest, rows]
-    values[nearest, rows] = np.inf
-    if len(layout) == 1:
-        return nearest, first, values.min(axis=0)[:, None]
-    grouped = values[np.maximum(layout, 0).ravel()].reshape(*layout.shape, len(rows))
-    grouped[layout < 0] = np.inf
-    return nearest, first, grouped.min(axis=1).T
-
-
-def _group_minima(values: np.ndarray, layout: np.ndarray) -> np.ndarray:
-    """(rows, K) values -> (rows, groups): the smallest value within each group."""
-    if len(layout) == 1:
-        return values.min(axis=1)[:, None]
-    grouped = values[:, np.maximum(layout, 0).ravel()].reshape(len(values), *layout.shape)
-    grouped[:, layout < 0] = np.inf
-    return grouped.min(axis=2)
-
-
-def _group_layout(centroids: np.ndarray, n: int) -> np.ndarray:
-    """Centroid indexes in groups of nearby centroids, (groups, size), -1 where a group is
-    short: split along the widest axis at the median until groups are small enough."""
-    k = len(centroids)
-    if k < GROUPED_FROM_K:
-        return np.arange(k)[None, :]
-    wanted = min(-(-k // _GROUP_SIZE), max(1, _GROUP_BOUND_ELEMENTS // n))
-    size = -(-k // wanted)
-    groups = [np.arange(k)]
-    while max(len(group) for group in groups) > size:
-        split = []
-        for group in groups:
-            if len(group) <= size:
-                split.append(group)
-                continue
-            members = centroids[group]
-            axis = int(np.argmax(members.max(axis=0) - members.min(axis=0)))
-            ordered = group[np.argsort(members[:, axis], kind="stable")]
-            split += [ordered[: len(group) // 2], ordered[len(group) // 2 :]]
-        groups = split
-    layout = np.full((len(groups), max(len(group) for group in groups)), -1, dtype=np.intp)
-    for row, group in enumerate(groups):
-        layout[row, : len(group)] = group
-    return layout
+    if k <= 64:
+        values = product.T @ augmented.T
+        nearest = values.argmin(axis=0)
+        first = values[nearest, rows]
+        values[nearest, rows] = np.inf
+        return nearest, first, values.min(axis=0)
+    values = augmented @ product
+    nearest = values.argmin(axis=1)
+    first = values[rows, nearest]
+    values[rows, nearest] = np.inf
+    return nearest, first, values.min(axis=1)
 
 
 def _nearest_other(centroids: np.ndarray) -> np.ndarray:
