@@ -641,7 +641,7 @@ def _photo_set_quality_target(photo_rows: list[Row]) -> list[object]:
     return [
         f"Ten 0.4 MP photos, K = {PHOTO_SET_K}: quality",
         "MSE ≤ libimagequant's on each",
-        worst is not None and f"worst {_signed_pct(worst)}",
+        None if worst is None else f"worst {_signed_pct(worst)}",
         _verdict(worst <= 0 if worst is not None else None),
     ]
 
