@@ -445,7 +445,7 @@ def results_table(rows: list[Row]) -> Table:
         "Seconds: each process's own time from reading the file to the PNG on disk (no "
         f"interpreter start-up), the fastest of {REPEATS} runs; scikit-learn (either way) runs "
         f"{SKLEARN_REPEATS_BIG} time(s) above {BIG_IMAGE_PIXELS / 1e6:g} MP (unless --repeat). "
-        "RSS: peak resident memory of the whole process, from os.wait4."
+        "RSS: peak resident memory of the whole process (its own VmHWM, see bench/peak.py)."
     ]
     return table
 
