@@ -1,14 +1,13 @@
 """Measuring one pipeline run: a child process, its JSON report and its peak memory.
 
-Peak RSS comes from ``os.wait4``: the kernel's resource usage of exactly that child,
-reported when it is reaped. (``getrusage(RUSAGE_CHILDREN)`` would give the maximum over
-every child so far, and ``/usr/bin/time`` is not everywhere.)
+Peak RSS is the child's own ``VmHWM``, written by ``bench/peak.py`` as it ends: ``ru_maxrss``
+from ``os.wait4`` starts at the parent's peak (Linux copies it on fork), so a benchmark that
+has grown large would see its own size in every child.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -39,24 +38,25 @@ class ChildRun:
 
 
 def run_child(arguments: list[str]) -> ChildRun:
-    """Run ``python ARGUMENTS`` from the repository root; parse its stdout as JSON."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen([sys.executable, *arguments], cwd=REPO, stdout=out, stderr=err)
-        try:
-            _, status, usage = os.wait4(process.pid, 0)
-        except BaseException:
-            process.kill()
-            process.wait()
-            raise
-        process.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait
+    """Run ``python -m MODULE ...`` (``arguments`` start with ``-m``) from the repository
+    root; parse its stdout as JSON and read its own peak memory."""
+    if arguments[0] != "-m":
+        raise ValueError("run_child runs modules: arguments must start with -m")
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryDirectory() as folder,
+    ):
+        peak_file = Path(folder) / "peak"
+        command = [sys.executable, "-m", "bench.peak", str(peak_file), *arguments[1:]]
+        returncode = subprocess.run(command, cwd=REPO, stdout=out, stderr=err).returncode
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
-    if process.returncode != 0:
-        raise ChildFailed(
-            f"`python {' '.join(arguments)}` exited with {process.returncode}:\n{stderr}"
-        )
-    return ChildRun(report=json.loads(stdout), peak_rss_mb=usage.ru_maxrss / 1024)  # KiB
+        if returncode != 0:
+            raise ChildFailed(f"`python {' '.join(arguments)}` exited with {returncode}:\n{stderr}")
+        peak_kib = int(peak_file.read_text())
+    return ChildRun(report=json.loads(stdout), peak_rss_mb=peak_kib / 1024)
 
 
 def mse_of_png(original: np.ndarray, png: Path) -> float:

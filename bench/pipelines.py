@@ -1,7 +1,9 @@
 """The benchmark's other pipelines, each run in its own process like the CLI.
 
-python -m bench.pipelines sklearn INPUT -k K -o OUT.png --seed S
-python -m bench.pipelines pillow  INPUT -k K -o OUT.png
+python -m bench.pipelines sklearn          INPUT -k K -o OUT.png --seed S
+python -m bench.pipelines sklearn-weighted INPUT -k K -o OUT.png --seed S
+python -m bench.pipelines liq              INPUT -k K -o OUT.png
+python -m bench.pipelines pillow           INPUT -k K -o OUT.png
 python -m bench.pipelines floor   INPUT --indexes-from CLI_OUT.png -o OUT.png
 
 Each reads the file, decodes it with kmeans_core's ``load_image``, makes a palette and an
@@ -24,6 +26,7 @@ import numpy as np
 from PIL import Image
 
 from kmeans_core.allocator import keep_freed_memory
+from kmeans_core.colors import count_colors, labels_per_pixel, pack_rgb
 from kmeans_core.encoding import encode_indexed_png
 from kmeans_core.loading import load_image
 from kmeans_core.metrics import mse
@@ -35,18 +38,59 @@ Quantizer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, dict]]
 
 def sklearn_quantizer(k: int, seed: int) -> Quantizer:
     """scikit-learn's KMeans on every pixel; the palette is its rounded centres."""
-    from sklearn.cluster import KMeans  # imported here: only this pipeline pays for it
 
     def quantize(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
         pixels = image.reshape(-1, 3).astype(np.float64)
-        model = KMeans(
-            n_clusters=k, init="k-means++", n_init=1, algorithm="lloyd", random_state=seed
-        )
-        model.fit(pixels)
-        palette = np.clip(np.rint(model.cluster_centers_), 0, 255).astype(np.uint8)
-        model.cluster_centers_ = palette.astype(np.float64)  # so predict uses the palette
+        model = _sklearn_kmeans(k, seed).fit(pixels)
+        palette = _palette_of(model)
         labels = model.predict(pixels).astype(np.uint8).reshape(image.shape[:2])
         return palette, labels, {"iterations": int(model.n_iter_), "threads": _threads()}
+
+    return quantize
+
+
+def sklearn_weighted_quantizer(k: int, seed: int) -> Quantizer:
+    """scikit-learn's KMeans on the distinct colours, their pixel counts as ``sample_weight``:
+    the same optimum as on every pixel, the set-up a user who knows the trick runs. Each
+    pixel gets its colour's label through a lookup table."""
+
+    def quantize(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+        colors = count_colors(pack_rgb(image), in_place=True)
+        points = colors.colors.astype(np.float64)
+        model = _sklearn_kmeans(k, seed).fit(points, sample_weight=colors.counts)
+        palette = _palette_of(model)
+        color_labels = model.predict(points)
+        labels = labels_per_pixel(pack_rgb(image), colors.codes, color_labels)
+        facts = {"iterations": int(model.n_iter_), "distinct_colors": len(colors)}
+        return palette, labels.astype(np.uint8).reshape(image.shape[:2]), facts
+
+    return quantize
+
+
+def _sklearn_kmeans(k: int, seed: int):
+    """KMeans as both scikit-learn pipelines run it: k-means++, one start, Lloyd, the
+    default tolerance (1e-4, the same as ours)."""
+    from sklearn.cluster import KMeans  # imported here: only these pipelines pay for it
+
+    return KMeans(n_clusters=k, init="k-means++", n_init=1, algorithm="lloyd", random_state=seed)
+
+
+def _palette_of(model) -> np.ndarray:
+    """The rounded centres as a uint8 palette; the model then predicts with the palette."""
+    palette = np.clip(np.rint(model.cluster_centers_), 0, 255).astype(np.uint8)
+    model.cluster_centers_ = palette.astype(np.float64)
+    return palette
+
+
+def liq_quantizer(k: int) -> Quantizer:
+    """libimagequant (pngquant's library, pip ``imagequant``) without dithering."""
+    import imagequant  # imported here: only this pipeline pays for it
+
+    def quantize(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+        indexed = imagequant.quantize_pil_image(
+            Image.fromarray(image), dithering_level=0.0, max_colors=k
+        )
+        return *palette_and_indexes(indexed), {}
 
     return quantize
 
@@ -117,7 +161,7 @@ def _threads() -> dict[str, int]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.pipelines", description=__doc__)
-    parser.add_argument("method", choices=("sklearn", "pillow", "floor"))
+    parser.add_argument("method", choices=("sklearn", "sklearn-weighted", "liq", "pillow", "floor"))
     parser.add_argument("input", type=Path)
     parser.add_argument("-o", "--output", type=Path, required=True)
     parser.add_argument("-k", type=int, default=16)
@@ -132,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     keep_freed_memory()  # the same allocator settings as the CLI's process
     if args.method == "sklearn":
         quantizer = sklearn_quantizer(args.k, args.seed)
+    elif args.method == "sklearn-weighted":
+        quantizer = sklearn_weighted_quantizer(args.k, args.seed)
+    elif args.method == "liq":
+        quantizer = liq_quantizer(args.k)
     elif args.method == "pillow":
         quantizer = pillow_quantizer(args.k)
     elif args.indexes_from is None:

@@ -255,6 +255,7 @@ def weighted_lloyd(
     points: np.ndarray,
     weights: np.ndarray,
     initial_centroids: np.ndarray,
+    *,
     max_iter: int = 300,
     tol: float = 0.0,
     on_iteration: Callable[[int, float], None] | None = None,
@@ -269,6 +270,7 @@ def weighted_lloyd(
     after every iteration. ``bounds``, if known from a coarser run, saves the first full
     assignment.
     """
+    _check_lloyd_inputs(points, weights, initial_centroids, max_iter, tol)
     state = HamerlyState(points, weights, initial_centroids, bounds)
     tol_abs = tol * _mean_variance(state.points, state.weights)
     wcss_history = [state.assignment_wcss()]
@@ -288,6 +290,28 @@ def weighted_lloyd(
             converged = True
             break
     return LloydResult(wcss_history, centroid_history, iterations, converged, state)
+
+
+def _check_lloyd_inputs(
+    points: np.ndarray, weights: np.ndarray, centroids: np.ndarray, max_iter: int, tol: float
+) -> None:
+    """The one check of weighted_lloyd's arguments; nothing below it checks again."""
+    points, weights, centroids = np.asarray(points), np.asarray(weights), np.asarray(centroids)
+    if points.ndim != 2 or len(points) == 0:
+        raise ValueError(f"points must be a non-empty (n, d) array, got shape {points.shape}")
+    if weights.shape != (len(points),) or not np.all(weights > 0):
+        raise ValueError(f"weights must be {len(points)} positive numbers, one per point")
+    if centroids.ndim != 2 or len(centroids) == 0 or centroids.shape[1] != points.shape[1]:
+        raise ValueError(
+            f"initial_centroids must be a non-empty (K, {points.shape[1]}) array, "
+            f"got shape {centroids.shape}"
+        )
+    if not (np.all(np.isfinite(points)) and np.all(np.isfinite(centroids))):
+        raise ValueError("points and initial_centroids must be finite")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 0:
+        raise ValueError(f"max_iter must be a whole number, 0 or more, got {max_iter!r}")
+    if not tol >= 0:
+        raise ValueError(f"tol must be 0 or more, got {tol!r}")
 
 
 def _mean_variance(points: np.ndarray, weights: np.ndarray) -> float:

@@ -132,55 +132,42 @@ def quantize(
     colour space. ``colors``, the image's own :func:`~kmeans_core.colors.image_colors`,
     saves counting them again when one image is quantized at several settings.
     ``progress(fraction, message)`` reports the work.
+
+    Everything is checked here, once (the image here, the settings by ``Settings``); the
+    functions below trust their arguments.
     """
     started = time.perf_counter()
     if k is not None:
         options["k"] = k
     settings = (settings or DEFAULTS).but(**options) if options else settings or DEFAULTS
     _validate(image)
-    k, init, space = settings.k, settings.init, settings.space
-    n_init, max_iter, tol = settings.n_init, settings.max_iter, settings.tol
     report = progress or (lambda fraction, message: None)
     height, width = image.shape[:2]
-    settings_fields = settings.as_dict()
     if colors is None:
         colors = image_colors(image)
-    if len(colors) <= k:
-        pixel_codes = pack_rgb(image)
-        return _keep_every_color(colors, pixel_codes, (height, width), settings_fields, started)
-
-    rgb = colors.colors
-    points = to_space(rgb, space)
-    weights = colors.counts.astype(np.float64)
-    grids = _grids(colors.codes, points, weights, k) if len(colors) > WARM_START_ABOVE else []
-    runs: list[_Run] = []
-    for run, seed_sequence in enumerate(np.random.SeedSequence(settings.seed).spawn(n_init)):
-        prefix = f"restart {run + 1} of {n_init}: " if n_init > 1 else ""
-
-        def on_iteration(t: int, wcss: float, run: int = run, prefix: str = prefix) -> None:
-            report(
-                (run + t / (t + 25)) / n_init, f"K-Means {prefix}iteration {t}, WCSS {wcss:,.0f}"
-            )
-
-        rng = np.random.default_rng(seed_sequence)
-        runs.append(
-            _run_once(points, weights, grids, init, k, rng, max_iter, tol, space, on_iteration)
+    if len(colors) <= settings.k:
+        return _keep_every_color(
+            colors, pack_rgb(image), (height, width), settings.as_dict(), started
         )
-    best_run = min(range(n_init), key=lambda r: runs[r].final_wcss)
+
+    problem = _Problem.of(colors, settings, warm_start=len(colors) > WARM_START_ABOVE)
+    runs = _all_runs(problem, settings, report)
+    best_run = min(range(len(runs)), key=lambda r: runs[r].final_wcss)
     best = runs[best_run]
     report(0.98, "Giving every pixel its palette colour")
     labels_of_colors = best.state.labels
-    pixel_counts = np.bincount(labels_of_colors, weights=colors.counts, minlength=k).astype(
-        np.int64
-    )
+    pixel_counts = np.bincount(
+        labels_of_colors, weights=colors.counts, minlength=settings.k
+    ).astype(np.int64)
     pixel_codes = pack_rgb(image)
     labels = labels_per_pixel(pixel_codes, colors.codes, labels_of_colors).reshape(height, width)
+    space = settings.space
     return Quantization(
         palette=best.palette,
         labels=labels,
         pixel_counts=pixel_counts,
         wcss=best.final_wcss,
-        squared_error=_rgb_squared_error(rgb, colors.counts, labels_of_colors, best, space),
+        squared_error=_rgb_squared_error(colors, labels_of_colors, best, space),
         wcss_history=best.summary.wcss_history,
         centroid_history=np.stack([to_rgb(c, space) for c in best.centroid_history]).astype(
             np.float32
@@ -192,8 +179,25 @@ def quantize(
         runs=tuple(r.summary for r in runs),
         best_run=best_run,
         seconds=time.perf_counter() - started,
-        **settings_fields,
+        **settings.as_dict(),
     )
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """What every restart clusters: the distinct colours in the clustering space, their
+    pixel counts, and the warm-start grids (coarsest first; none without a warm start)."""
+
+    points: np.ndarray  # (n, 3) float64
+    weights: np.ndarray  # (n,) float64
+    grids: tuple[ColorGrid, ...]
+
+    @classmethod
+    def of(cls, colors: ColorCounts, settings: Settings, *, warm_start: bool) -> _Problem:
+        points = to_space(colors.colors, settings.space)
+        weights = colors.counts.astype(np.float64)
+        grids = _grids(colors.codes, points, weights, settings.k) if warm_start else ()
+        return cls(points, weights, grids)
 
 
 @dataclass
@@ -208,15 +212,34 @@ class _Run:
         return self.summary.final_wcss
 
 
-def _grids(codes: np.ndarray, points: np.ndarray, weights: np.ndarray, k: int) -> list[ColorGrid]:
+def _all_runs(problem: _Problem, settings: Settings, report: Progress) -> list[_Run]:
+    """``n_init`` restarts, each from its own stream of the seed."""
+    n_init = settings.n_init
+    runs = []
+    for run, seed_sequence in enumerate(np.random.SeedSequence(settings.seed).spawn(n_init)):
+        prefix = f"restart {run + 1} of {n_init}: " if n_init > 1 else ""
+
+        def on_iteration(t: int, wcss: float, run: int = run, prefix: str = prefix) -> None:
+            report(
+                (run + t / (t + 25)) / n_init, f"K-Means {prefix}iteration {t}, WCSS {wcss:,.0f}"
+            )
+
+        rng = np.random.default_rng(seed_sequence)
+        runs.append(_run_once(problem, settings, rng, on_iteration))
+    return runs
+
+
+def _grids(
+    codes: np.ndarray, points: np.ndarray, weights: np.ndarray, k: int
+) -> tuple[ColorGrid, ...]:
     """The warm-start grids for this K, coarsest first."""
     finest = grid_of_colors(codes, points, weights, _GRID_BITS[-1])
     if k >= _FINE_GRID_FROM_K:
-        return [finest]
+        return (finest,)
     grids = [finest]
     for bits in reversed(_GRID_BITS[:-1]):
         grids.insert(0, coarser_grid(grids[0], bits))
-    return grids
+    return tuple(grids)
 
 
 _TRIAL_ITERATIONS = 8
@@ -228,100 +251,120 @@ def _seeding_trials(k: int) -> int:
     return max(1, min(8, 128 // k))
 
 
+class _History:
+    """The kept run's WCSS and centroids per iteration, across its phases."""
+
+    def __init__(self, on_iteration: Callable[[int, float], None]) -> None:
+        self.wcss: list[float] = []
+        self.centroids: list[np.ndarray] = []
+        self.phases: list[tuple[str, int]] = []
+        self._on_iteration = on_iteration
+
+    @property
+    def iterations(self) -> int:
+        return len(self.wcss) - 1
+
+    def record(self, result: LloydResult, name: str, scatter: float = 0.0) -> None:
+        skip = 1 if self.phases else 0  # a phase starts where the previous one ended
+        self.wcss.extend(w + scatter for w in result.wcss_history[skip:])
+        self.centroids.extend(result.centroid_history[skip:])
+        self.phases.append((name, result.iterations))
+
+    def progress(self, t: int, wcss: float) -> None:
+        self._on_iteration(self.iterations + t if self.phases else t, wcss)
+
+
 def _run_once(
-    points: np.ndarray,
-    weights: np.ndarray,
-    grids: list[ColorGrid],
-    init: str,
-    k: int,
+    problem: _Problem,
+    settings: Settings,
     rng: np.random.Generator,
-    max_iter: int,
-    tol: float,
-    space: str,
     on_iteration: Callable[[int, float], None],
 ) -> _Run:
     """Seed, run Lloyd from the coarsest grid to every colour, round to a palette."""
-    wcss_history: list[float] = []
-    centroid_history: list[np.ndarray] = []
-    phases: list[tuple[str, int]] = []
+    history = _History(on_iteration)
+    start = _seed(problem, settings, rng)
+    result = _coarse_to_fine(problem, settings, start, history)
+    return _finish(result, settings.space, history)
 
-    def record(result: LloydResult, name: str, scatter: float = 0.0) -> None:
-        skip = 1 if phases else 0  # a phase starts where the previous one ended
-        wcss_history.extend(w + scatter for w in result.wcss_history[skip:])
-        centroid_history.extend(result.centroid_history[skip:])
-        phases.append((name, result.iterations))
 
-    def progress(t: int, wcss: float) -> None:
-        on_iteration(len(wcss_history) - 1 + t if phases else t, wcss)
+def _seed(problem: _Problem, settings: Settings, rng: np.random.Generator) -> np.ndarray:
+    """Initial centroids: random pixels of distinct colours, or k-means++ (on the coarsest
+    grid when there is one, the best of a few seedings after a short Lloyd run)."""
+    k = settings.k
+    if settings.init == "random":
+        return random_init(problem.points, problem.weights, k, rng)
+    if not problem.grids:
+        return kmeans_plusplus(problem.points, problem.weights, k, rng)
+    coarsest = problem.grids[0]
+    seeds = [
+        kmeans_plusplus(coarsest.means, coarsest.weights, k, rng) for _ in range(_seeding_trials(k))
+    ]
+    if len(seeds) == 1:
+        return seeds[0]
+    trials = [
+        weighted_lloyd(coarsest.means, coarsest.weights, seed, max_iter=_TRIAL_ITERATIONS)
+        for seed in seeds
+    ]
+    return seeds[int(np.argmin([trial.wcss_history[-1] for trial in trials]))]
 
-    if init == "random":
-        start = random_init(points, weights, k, rng)  # random pixels of distinct colours
-    if not grids:
-        start = start if init == "random" else kmeans_plusplus(points, weights, k, rng)
-        result = weighted_lloyd(points, weights, start, max_iter, tol, progress)
-        record(result, EXACT_PHASE)
-    else:
-        coarsest, budget = grids[0], max(1, max_iter // 2)
-        if init == "random":
-            result = weighted_lloyd(coarsest.means, coarsest.weights, start, budget, tol, progress)
+
+def _coarse_to_fine(
+    problem: _Problem, settings: Settings, start: np.ndarray, history: _History
+) -> LloydResult:
+    """Lloyd on each grid in turn, coarsest first, then on every colour; each level starts
+    from the previous one's centroids and bounds. The coarsest grid gets half the
+    iterations, each finer grid half of what is left."""
+    max_iter, tol = settings.max_iter, settings.tol
+    bounds = None
+    centroids = start
+    for grid in [*problem.grids, None]:
+        budget = max(1, max_iter - history.iterations) if history.phases else max_iter
+        if grid is None:
+            points, weights, name, scatter = problem.points, problem.weights, EXACT_PHASE, 0.0
         else:
-            seeds = [
-                kmeans_plusplus(coarsest.means, coarsest.weights, k, rng)
-                for _ in range(_seeding_trials(k))
-            ]
-            if len(seeds) > 1:  # a short Lloyd run tells the seedings apart; the best goes on
-                short = [
-                    weighted_lloyd(coarsest.means, coarsest.weights, s, _TRIAL_ITERATIONS)
-                    for s in seeds
-                ]
-                seeds = [seeds[min(range(len(seeds)), key=lambda i: short[i].wcss_history[-1])]]
-            result = weighted_lloyd(
-                coarsest.means, coarsest.weights, seeds[0], budget, tol, progress
-            )
-        record(result, _grid_name(coarsest), coarsest.scatter)
-        for coarse, fine in zip(grids, [*grids[1:], None], strict=True):
-            bounds = result.state.bounds_for_members(coarse.member_cell, coarse.member_offset)
-            budget = max(1, max_iter - len(wcss_history) + 1)
-            if fine is None:
-                result = weighted_lloyd(
-                    points, weights, result.centroids, budget, tol, progress, bounds
-                )
-                record(result, EXACT_PHASE)
-            else:
-                result = weighted_lloyd(
-                    fine.means,
-                    fine.weights,
-                    result.centroids,
-                    max(1, budget // 2),
-                    tol,
-                    progress,
-                    bounds,
-                )
-                record(result, _grid_name(fine), fine.scatter)
+            points, weights, scatter = grid.means, grid.weights, grid.scatter
+            name, budget = _grid_name(grid), max(1, budget // 2)
+        result = weighted_lloyd(
+            points,
+            weights,
+            centroids,
+            max_iter=budget,
+            tol=tol,
+            on_iteration=history.progress,
+            bounds=bounds,
+        )
+        history.record(result, name, scatter)
+        if grid is not None:
+            bounds = result.state.bounds_for_members(grid.member_cell, grid.member_offset)
+            centroids = result.centroids
+    return result
+
+
+def _finish(result: LloydResult, space: str, history: _History) -> _Run:
+    """Round the centroids to 8-bit colours and give every colour its nearest one."""
     palette = np.clip(np.rint(to_rgb(result.centroids, space)), 0, 255).astype(np.uint8)
     state = result.state
-    state.move_centroids(to_space(palette, space))  # every colour to its nearest palette colour
+    state.move_centroids(to_space(palette, space))
     summary = RunSummary(
-        wcss_history=tuple(wcss_history),
-        iterations=len(wcss_history) - 1,
+        wcss_history=tuple(history.wcss),
+        iterations=history.iterations,
         converged=result.converged,
         final_wcss=state.assignment_wcss(),
-        phases=tuple(phases),
+        phases=tuple(history.phases),
     )
-    return _Run(summary, centroid_history, palette, state)
+    return _Run(summary, history.centroids, palette, state)
 
 
 def _grid_name(grid: ColorGrid) -> str:
     return f"{1 << grid.bits}³ colour grid"
 
 
-def _rgb_squared_error(
-    rgb: np.ndarray, counts: np.ndarray, labels: np.ndarray, run: _Run, space: str
-) -> int:
+def _rgb_squared_error(colors: ColorCounts, labels: np.ndarray, run: _Run, space: str) -> int:
     """Exact squared RGB error over all pixels, from per-cluster integer sums:
     sum n·||x||² - 2·sum p·S + sum N·||p||²."""
     if space == "rgb":  # the final WCSS is that sum already, computed in exact integers
         return round(run.final_wcss)
+    rgb, counts = colors.colors, colors.counts
     palette = run.palette
     k = len(palette)
     p = palette.astype(np.int64)
