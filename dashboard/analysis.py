@@ -255,19 +255,28 @@ class ComputeSlot:
         ticket = object()
         with self._changed:
             self._line.append(ticket)
-            told = 0
-            while self._line[0] is not ticket:
-                ahead = self._line.index(ticket)
-                if ahead != told:
-                    report(0.0, waiting_message(ahead))
-                    told = ahead
-                self._changed.wait(timeout=1.0)
-        try:
+        try:  # whatever happens while waiting or working, the ticket leaves the line
+            self._wait_for_turn(ticket, report)
             yield
         finally:
             with self._changed:
                 self._line.remove(ticket)
                 self._changed.notify_all()
+
+    def _wait_for_turn(self, ticket: object, report: Progress) -> None:
+        told = 0
+        while True:
+            with self._changed:
+                if self._line[0] is ticket:
+                    return
+                ahead = self._line.index(ticket)
+                if ahead == told:
+                    self._changed.wait(timeout=1.0)
+                    continue
+            # Outside the lock: drawing the notice is where Streamlit stops a run the user
+            # has replaced (a new K, another page), by raising.
+            report(0.0, waiting_message(ahead))
+            told = ahead
 
 
 def waiting_message(ahead: int) -> str:

@@ -60,3 +60,38 @@ def test_the_slot_is_free_again_after_an_error():
     with slot.held(lambda f, m: messages.append(m)):
         pass
     assert messages == []
+
+
+def test_a_run_stopped_while_it_waits_leaves_the_line():
+    """Streamlit stops a replaced run by raising from the next element it draws: here the
+    waiting notice. The stopped run must not keep its place, or everyone behind it waits
+    for ever."""
+    slot = ComputeSlot()
+    holder_in, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with slot.held(lambda f, m: None):
+            holder_in.set()
+            release.wait(timeout=30)
+
+    def stopped_report(fraction: float, message: str) -> None:
+        raise KeyboardInterrupt("the user moved the slider")  # as Streamlit's StopException
+
+    first = threading.Thread(target=holder)
+    first.start()
+    assert holder_in.wait(timeout=30)
+    try:
+        with slot.held(stopped_report):
+            raise AssertionError("a stopped run never computes")
+    except KeyboardInterrupt:
+        pass
+    release.set()
+    first.join(timeout=30)
+    done = threading.Event()
+
+    def later() -> None:
+        with slot.held(lambda f, m: None):
+            done.set()
+
+    threading.Thread(target=later, daemon=True).start()
+    assert done.wait(timeout=10), "the line is stuck behind the stopped run"
