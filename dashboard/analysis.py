@@ -18,6 +18,7 @@ time, the caches are bounded, and the browser gets previews, never the full-size
 from __future__ import annotations
 
 import io
+import math
 import threading
 import time
 from collections import deque
@@ -220,17 +221,29 @@ def _crop_box(width: int, height: int, side: int = CROP_SIDE) -> tuple[int, int,
     return left, top, min(width, left + side), min(height, top + side)
 
 
+PROGRESS_INTERVAL_SECONDS = 0.1
+
+
 @contextmanager
 def progress_bar() -> Iterator[Progress]:
     """A progress bar in the page, gone when the block ends, on an error too.
+
+    It is redrawn at most ten times a second: K-Means reports every iteration, and a
+    hundred redraws, each a message the browser renders, cost a fast run more than its
+    clustering. The first report is drawn at once (a waiting notice among them).
 
     Create it inside the cached function that reports to it: a bar made outside and passed
     in cannot be replayed when the cache answers (Streamlit raises CacheReplayClosureError).
     """
     bar = st.empty()
+    drawn = -math.inf
 
     def report(fraction: float, message: str) -> None:
-        bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+        nonlocal drawn
+        now = time.monotonic()
+        if now - drawn >= PROGRESS_INTERVAL_SECONDS:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+            drawn = now
 
     try:
         yield report

@@ -95,3 +95,49 @@ def test_a_run_stopped_while_it_waits_leaves_the_line():
 
     threading.Thread(target=later, daemon=True).start()
     assert done.wait(timeout=10), "the line is stuck behind the stopped run"
+
+
+def test_the_progress_bar_is_redrawn_at_most_ten_times_a_second(monkeypatch):
+    import dashboard.analysis as analysis
+
+    class Bar:
+        def __init__(self) -> None:
+            self.drawn: list[str] = []
+            self.emptied = False
+
+        def progress(self, fraction: float, text: str) -> None:
+            self.drawn.append(text)
+
+        def empty(self) -> None:
+            self.emptied = True
+
+    bar = Bar()
+    monkeypatch.setattr(analysis.st, "empty", lambda: bar)
+    with analysis.progress_bar() as report:
+        for t in range(200):  # K-Means reporting every iteration, far faster than 10 a second
+            report(t / 200, f"iteration {t}")
+    assert bar.drawn[0] == "iteration 0"  # the first report at once
+    assert len(bar.drawn) < 200
+    assert bar.emptied
+
+
+def test_the_progress_bar_goes_on_an_error_too(monkeypatch):
+    import dashboard.analysis as analysis
+
+    emptied = []
+
+    class Bar:
+        def progress(self, fraction: float, text: str) -> None:
+            pass
+
+        def empty(self) -> None:
+            emptied.append(True)
+
+    monkeypatch.setattr(analysis.st, "empty", Bar)
+    try:
+        with analysis.progress_bar() as report:
+            report(0.5, "halfway")
+            raise ValueError("a damaged file")
+    except ValueError:
+        pass
+    assert emptied == [True]
