@@ -38,10 +38,11 @@ Quantizer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, dict]]
 
 def sklearn_quantizer(k: int, seed: int) -> Quantizer:
     """scikit-learn's KMeans on every pixel; the palette is its rounded centres."""
+    kmeans = _sklearn_kmeans(k, seed)  # before the clock starts: importing takes seconds
 
     def quantize(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
         pixels = image.reshape(-1, 3).astype(np.float64)
-        model = _sklearn_kmeans(k, seed).fit(pixels)
+        model = kmeans().fit(pixels)
         palette = _palette_of(model)
         labels = model.predict(pixels).astype(np.uint8).reshape(image.shape[:2])
         return palette, labels, {"iterations": int(model.n_iter_), "threads": _threads()}
@@ -53,11 +54,12 @@ def sklearn_weighted_quantizer(k: int, seed: int) -> Quantizer:
     """scikit-learn's KMeans on the distinct colours, their pixel counts as ``sample_weight``:
     the same optimum as on every pixel, the set-up a user who knows the trick runs. Each
     pixel gets its colour's label through a lookup table."""
+    kmeans = _sklearn_kmeans(k, seed)  # before the clock starts: importing takes seconds
 
     def quantize(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
         colors = count_colors(pack_rgb(image), in_place=True)
         points = colors.colors.astype(np.float64)
-        model = _sklearn_kmeans(k, seed).fit(points, sample_weight=colors.counts)
+        model = kmeans().fit(points, sample_weight=colors.counts)
         palette = _palette_of(model)
         color_labels = model.predict(points)
         labels = labels_per_pixel(pack_rgb(image), colors.codes, color_labels)
@@ -67,12 +69,15 @@ def sklearn_weighted_quantizer(k: int, seed: int) -> Quantizer:
     return quantize
 
 
-def _sklearn_kmeans(k: int, seed: int):
-    """KMeans as both scikit-learn pipelines run it: k-means++, one start, Lloyd, the
-    default tolerance (1e-4, the same as ours)."""
+def _sklearn_kmeans(k: int, seed: int) -> Callable[[], object]:
+    """A maker of KMeans as both scikit-learn pipelines run it: k-means++, one start, Lloyd,
+    the default tolerance (1e-4, the same as ours). scikit-learn is imported here, when the
+    pipeline is built, so its import time is never counted as its clustering time."""
     from sklearn.cluster import KMeans  # imported here: only these pipelines pay for it
 
-    return KMeans(n_clusters=k, init="k-means++", n_init=1, algorithm="lloyd", random_state=seed)
+    return lambda: KMeans(
+        n_clusters=k, init="k-means++", n_init=1, algorithm="lloyd", random_state=seed
+    )
 
 
 def _palette_of(model) -> np.ndarray:
