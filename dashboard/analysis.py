@@ -216,7 +216,7 @@ def encode_preview(pixels: np.ndarray) -> tuple[bytes, str]:
     return buffer.getvalue(), "JPEG"
 
 
-def _crop_box(width: int, height: int, side: int = CROP_SIDE) -> tuple[int, int, int, int]:
+def crop_box_of(width: int, height: int, side: int = CROP_SIDE) -> tuple[int, int, int, int]:
     left, top = max(0, (width - side) // 2), max(0, (height - side) // 2)
     return left, top, min(width, left + side), min(height, top + side)
 
@@ -324,7 +324,7 @@ def _prepare(data: bytes, report: Progress) -> Photo:
     report(0.03, f"Counting the colours of {width:,}×{height:,} pixels…")
     colors = image_colors(pixels)
     preview = sampled(pixels, preview_size(width, height))
-    box = _crop_box(width, height)
+    box = crop_box_of(width, height)
     count = min(SCATTER_POINTS, width * height)
     sample_index = np.random.default_rng(0).choice(width * height, size=count, replace=False)
     preview_file, preview_format = encode_preview(preview)

@@ -27,8 +27,8 @@ from .analysis import (
     Analysis,
     Photo,
     Progress,
-    _crop_box,
     compress,
+    crop_box_of,
     png_bytes,
     prepared_photo,
     preview_size,
@@ -154,7 +154,7 @@ def _compare(
 
     pixels, plain, dither = run_in_slot(report, references)
     height, width = pixels.shape[:2]
-    box = _crop_box(width, height)
+    box = crop_box_of(width, height)
     matches = match_codecs(pixels, plain, encoder=_slotted_encoder(report))
     report(0.97, "Drawing the thumbnails…")
     return CodecComparison(
