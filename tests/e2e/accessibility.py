@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 AXE_SCRIPT = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 AXE_INSTALL_HINT = "install it with `npm ci --prefix tests/e2e` (or run .ci/run)"
@@ -74,6 +74,11 @@ def tab_until(page: Page, wanted, most: int = 60, backwards: bool = False) -> di
     """Press Tab (Shift+Tab when ``backwards``) until ``wanted(focused(page))`` holds;
     return what has the focus then. Raise AssertionError after ``most`` presses."""
     key = "Shift+Tab" if backwards else "Tab"
+    # Tab skips disabled widgets, and Streamlit disables them all while its connection is
+    # down: wait for a live app first, so that a failure below is about the focus order.
+    expect(page.locator("[data-testid='stSidebar'] input:not([disabled])").first).to_be_attached(
+        timeout=30_000
+    )
     seen = []
     for _ in range(most):
         page.keyboard.press(key)
@@ -81,4 +86,8 @@ def tab_until(page: Page, wanted, most: int = 60, backwards: bool = False) -> di
         if wanted(now):
             return now
         seen.append(now.get("label") or now.get("text") or now.get("tag"))
-    raise AssertionError(f"{most} × {key} never reached it; the focus went through {seen}")
+    disabled = page.locator("input[disabled], button[disabled]").count()
+    raise AssertionError(
+        f"{most} × {key} never reached it ({disabled} inputs and buttons disabled); "
+        f"the focus went through {seen}"
+    )

@@ -82,11 +82,16 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 @pytest.fixture
 def page(page, request):
-    """pytest-playwright's page with a generous timeout; screenshot kept if the test fails."""
+    """pytest-playwright's page with a generous timeout. If the test fails, its screenshot is
+    kept and the browser's console errors are printed (a lost connection shows up there)."""
     page.set_default_timeout(app.RUN_TIMEOUT_MS)
+    console_errors: list[str] = []
+    page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
+    page.on("pageerror", lambda error: console_errors.append(f"page error: {error}"))
     yield page
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed and not page.is_closed():
+        print("browser console errors:", *console_errors or ["none"], sep="\n  ")
         try:
             app.screenshot(page, f"FAILED-{request.node.name}")
         except Exception as exc:  # a dead page must not hide the test's own failure
