@@ -45,6 +45,7 @@ pages = [
     st.Page("pages/compress.py", title="Compress", icon=":material/compare:", default=True),
     st.Page("pages/clusters_3d.py", title="3-D clusters", icon=":material/view_in_ar:"),
     st.Page("pages/convergence.py", title="Convergence", icon=":material/trending_down:"),
+    st.Page("pages/step_by_step.py", title="Step by step", icon=":material/footprint:"),
     st.Page("pages/choose_k.py", title="Choose K", icon=":material/tune:"),
     st.Page("pages/compare.py", title="Compare quantizers", icon=":material/leaderboard:"),
     st.Page("pages/codecs.py", title="Is it good compression?", icon=":material/scale:"),

@@ -2,6 +2,7 @@
 from ``kmeans_core.Settings``)."""
 
 from kmeans_core.settings import DEFAULTS as SETTINGS
+from kmeans_core.settings import EXERCISE
 
 from .samples import DEFAULT_SAMPLE
 
@@ -15,6 +16,7 @@ class Keys:
     seed = "seed"
     n_init = "n_init"
     max_iter = "max_iter"
+    exercise_max_iter = "exercise_max_iter"
     present = "present"
 
 
@@ -26,6 +28,7 @@ DEFAULTS: dict[str, object] = {
     Keys.seed: SETTINGS.seed,
     Keys.n_init: SETTINGS.n_init,
     Keys.max_iter: SETTINGS.max_iter,
+    Keys.exercise_max_iter: EXERCISE.max_iter,
     Keys.present: False,
 }
 

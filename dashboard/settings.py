@@ -10,8 +10,25 @@ from functools import cached_property
 from kmeans_core import Settings
 from kmeans_core.settings import DEFAULTS
 
-INIT_LABELS = {"k-means++": "k-means++", "random": "Random pixels (the exercise)"}
+# The sidebar's choice of run: the engine from k-means++ or from random pixels, or the
+# exercise's own run (Settings.exercise; its start is random pixels too).
+EXERCISE_RUN = "exercise"
+INIT_LABELS = {
+    "k-means++": "k-means++",
+    "random": "Random pixels",
+    EXERCISE_RUN: "The exercise's run: random pixels, every pixel, 10 iterations",
+}
+SHORT_RUN_LABELS = {
+    "k-means++": "k-means++",
+    "random": "random pixels",
+    EXERCISE_RUN: "the exercise's run",
+}
 SPACE_LABELS = {"rgb": "RGB", "lab": "CIE L\\*a\\*b\\*"}  # escaped for Markdown labels
+
+
+def run_choice(settings: Settings) -> str:
+    """The sidebar's run choice that gives ``settings``: a key of INIT_LABELS."""
+    return EXERCISE_RUN if settings.exercise else settings.init
 
 
 def without_k(settings: Settings) -> Settings:

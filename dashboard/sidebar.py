@@ -7,11 +7,12 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from kmeans_core import RANGES
 from kmeans_core.loading import FORMATS_FOR_PEOPLE
+from kmeans_core.settings import EXERCISE
 
 from .analysis import PIXEL_LIMIT
 from .keys import DEFAULTS, LINK_VALUES, Keys
 from .samples import SAMPLES, SAMPLES_BY_KEY
-from .settings import INIT_LABELS, SPACE_LABELS, Settings, Source
+from .settings import EXERCISE_RUN, INIT_LABELS, SPACE_LABELS, Settings, Source
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "avif", "heic", "heif", "tif", "tiff", "bmp", "gif"]
 
@@ -77,13 +78,17 @@ def render_sidebar() -> tuple[Source, Settings, bool]:
         )
         st.subheader("K-Means")
         k = st.slider("K: colours in the palette", *_limits("k"), _start(Keys.k), key=Keys.k)
-        init = st.radio(
+        run = st.radio(
             "Starting centroids",
             list(INIT_LABELS),
             index=list(INIT_LABELS).index(_start(Keys.init)),
             format_func=INIT_LABELS.get,
             key=Keys.init,
+            help="The exercise's run is the classic exercise exactly: "
+            "kmeans_init_centroids(X, K, seed) on the pixels, then Lloyd's two steps on "
+            "every pixel, 10 iterations. The other two use the fast engine.",
         )
+        exercise = run == EXERCISE_RUN
         space = st.radio(
             "Colour space",
             list(SPACE_LABELS),
@@ -102,12 +107,17 @@ def render_sidebar() -> tuple[Source, Settings, bool]:
                 *_limits("n_init"),
                 _start(Keys.n_init),
                 key=Keys.n_init,
+                disabled=exercise,
+                help="The exercise's run starts once." if exercise else None,
             )
+            # The exercise's run has its own iteration count (10 unless changed), so that
+            # switching between the runs keeps each one's.
+            iterations_key = Keys.exercise_max_iter if exercise else Keys.max_iter
             max_iter = st.number_input(
-                "Maximum iterations per restart",
+                "Iterations (the exercise's run)" if exercise else "Maximum iterations per restart",
                 *_limits("max_iter"),
-                _start(Keys.max_iter),
-                key=Keys.max_iter,
+                _start(iterations_key),
+                key=iterations_key,
             )
         st.divider()
         present = st.toggle(
@@ -117,14 +127,17 @@ def render_sidebar() -> tuple[Source, Settings, bool]:
             help="Large type for a projector. The address bar then holds a link that "
             "reopens this sample, these settings and this page.",
         )
-    settings = Settings(
-        k=int(k),
-        init=init,
-        space=space,
-        seed=int(seed),
-        n_init=int(n_init),
-        max_iter=int(max_iter),
-    )
+    if exercise:
+        settings = EXERCISE.but(k=int(k), space=space, seed=int(seed), max_iter=int(max_iter))
+    else:
+        settings = Settings(
+            k=int(k),
+            init=run,
+            space=space,
+            seed=int(seed),
+            n_init=int(n_init),
+            max_iter=int(max_iter),
+        )
     if uploaded is not None:
         return Source(uploaded.name, uploaded.getvalue(), is_sample=False), settings, present
     if photo is not None:

@@ -15,7 +15,7 @@ from kmeans_core import RANGES
 
 from .keys import DEFAULTS, LINK_VALUES, Keys
 from .samples import SAMPLES_BY_KEY
-from .settings import INIT_LABELS, SPACE_LABELS, Settings, Source
+from .settings import EXERCISE_RUN, INIT_LABELS, SPACE_LABELS, Settings, Source
 
 
 def _int_in(setting: str) -> Callable[[str], int | None]:
@@ -41,6 +41,7 @@ PARAMETERS: dict[str, tuple[str, Callable[[str], object]]] = {
     "sample": (Keys.sample, _one_of(SAMPLES_BY_KEY)),
     "k": (Keys.k, _int_in("k")),
     "init": (Keys.init, _one_of(INIT_LABELS)),
+    "exercise": (Keys.init, lambda text: EXERCISE_RUN if text == "1" else None),
     "space": (Keys.space, _one_of(SPACE_LABELS)),
     "seed": (Keys.seed, _int_in("seed")),
     "restarts": (Keys.n_init, _int_in("n_init")),
@@ -63,24 +64,36 @@ def load_into_session() -> None:
         value = parse(text) if text is not None else None
         if value is not None:
             values[key] = value
+    if values.get(Keys.init) == EXERCISE_RUN and Keys.max_iter in values:
+        values[Keys.exercise_max_iter] = values.pop(Keys.max_iter)
     st.session_state[LINK_VALUES] = values
 
 
 def save_from_session(source: Source, settings: Settings, present: bool) -> None:
-    """Write the current choices into the URL, leaving out the defaults."""
-    values = {
-        "sample": st.session_state.get(Keys.sample) if source.is_sample else None,
-        "k": settings.k,
-        "init": settings.init,
-        "space": settings.space,
-        "seed": settings.seed,
-        "restarts": settings.n_init,
-        "max_iter": settings.max_iter,
-        "present": present,
+    """Write the current choices into the URL, leaving out the defaults (the exercise's
+    own, for its run: ``?exercise=1`` alone is the exercise's run at its 10 iterations)."""
+    exercise = settings.exercise
+    iterations_key = Keys.exercise_max_iter if exercise else Keys.max_iter
+    values = {  # parameter -> (value, its default)
+        "sample": (
+            st.session_state.get(Keys.sample) if source.is_sample else None,
+            DEFAULTS[Keys.sample],
+        ),
+        "k": (settings.k, DEFAULTS[Keys.k]),
+        "init": (None if exercise else settings.init, DEFAULTS[Keys.init]),
+        "exercise": (exercise, False),
+        "space": (settings.space, DEFAULTS[Keys.space]),
+        "seed": (settings.seed, DEFAULTS[Keys.seed]),
+        "restarts": (None if exercise else settings.n_init, DEFAULTS[Keys.n_init]),
+        "max_iter": (settings.max_iter, DEFAULTS[iterations_key]),
+        "present": (present, False),
     }
-    for name, value in values.items():
-        default = DEFAULTS[PARAMETERS[name][0]]
-        if value is None or value == default:
+    for name, (value, default) in values.items():
+        if (
+            value is None
+            or value == default
+            or (name == "sample" and value == DEFAULTS[Keys.sample])
+        ):
             if name in st.query_params:
                 del st.query_params[name]
             continue

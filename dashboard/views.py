@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import inspect
 import math
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from kmeans_core import hex_color, palette_to_gpl, palette_to_json
 from .analysis import Analysis
 from .experiments import Rendering, dithered
 from .keys import Keys
-from .settings import INIT_LABELS, SPACE_LABELS, Settings
+from .settings import SHORT_RUN_LABELS, SPACE_LABELS, Settings, run_choice
 
 _PRESENTATION_CSS = """<style>
 /* Presentation mode: everything larger, for the back row of a lecture hall. */
@@ -85,7 +86,8 @@ def page_header(title: str, analysis: Analysis, settings: Settings) -> None:
         size = f"{w:,}×{h:,}, clustered at {size}"
     st.caption(
         f"**{analysis.name}** · {size} pixels · K = {settings.k} · "
-        f"{INIT_LABELS[settings.init]} · {SPACE_LABELS[settings.space]} · seed {settings.seed}"
+        f"{SHORT_RUN_LABELS[run_choice(settings)]} · {SPACE_LABELS[settings.space]} · "
+        f"seed {settings.seed}"
     )
     if analysis.reduced:
         w, h = analysis.original_size
@@ -366,3 +368,56 @@ def dithering_section(analysis: Analysis, digest: str, data: bytes) -> None:
         "from a distance, but every pixel is further from its original, so the MSE rises and "
         "the grain makes the PNG larger."
     )
+
+
+def bad_starts(outcomes, name: str, k: int) -> None:
+    """The exercise's run from several seeds: the spread of the final WCSS, the best and the
+    worst side by side, and any cluster that went empty, with what the engine did."""
+    from .step_figures import start_spread
+
+    finals = [o.wcss for o in outcomes]
+    best = min(outcomes, key=lambda o: o.wcss)
+    worst = max(outcomes, key=lambda o: o.wcss)
+    columns = st.columns(3)
+    stat(columns[0], "Best final WCSS", big_number(best.wcss), f"seed {best.seed}")
+    stat(columns[1], "Worst final WCSS", big_number(worst.wcss), f"seed {worst.seed}")
+    spread = 100 * (worst.wcss / best.wcss - 1) if best.wcss else 0.0
+    stat(columns[2], "Spread", f"{spread:.1f} %", "worst above best")
+    plotly_chart(start_spread([o.seed for o in outcomes], finals), "start_spread")
+    left, right = st.columns(2)
+    for column, outcome, which in ((left, best, "best"), (right, worst, "worst")):
+        encoded_image(
+            column,
+            outcome.preview_png,
+            caption=f"The {which} start: seed {outcome.seed}, final WCSS {outcome.wcss:,.0f}, "
+            f"{outcome.iterations} iterations",
+            alt=f"{name} compressed with K = {k} by the exercise's run from seed "
+            f"{outcome.seed}, the {which} of {len(outcomes)} seeds",
+        )
+    empties = [(o.seed, t, n) for o in outcomes for t, n in o.empty_clusters]
+    rule = (
+        "the engine moves its centroid to the colour farthest from its own cluster's centroid "
+        "(the worst-served pixels), a different colour for each empty cluster, as "
+        "`compute_centroids` does, so no centroid is lost and none becomes NaN."
+    )
+    if empties:
+        said = "; ".join(
+            f"seed {seed}, iteration {t}: {n} cluster{'s' if n > 1 else ''} with no pixel"
+            for seed, t, n in empties
+        )
+        st.warning(f"**Empty clusters** — {said}. Each time, {rule}", icon=":material/warning:")
+    else:
+        st.caption(
+            "No cluster went empty in these runs. When one does (every pixel it had is "
+            f"nearer another centroid), {rule}"
+        )
+
+
+def code_beside(text: str, formula: str, *functions) -> None:
+    """A formula with its words on the left, the source of the ``functions`` that compute
+    it on the right: read from the module itself, so it is always the code that runs."""
+    left, right = st.columns([0.42, 0.58])
+    with left:
+        st.markdown(text)
+        st.latex(formula)
+    right.code("\n\n".join(inspect.getsource(f) for f in functions), language="python")

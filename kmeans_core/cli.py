@@ -21,13 +21,13 @@ from pathlib import Path
 from . import metrics
 from .allocator import keep_freed_memory
 from .colorspace import SPACES
-from .encoding import CompressionReport, encode_indexed_png, hex_color
+from .encoding import CompressionReport, encode_indexed_png
 from .errors import ImageError
 from .loading import DEFAULT_MAX_PIXELS, FORMATS_FOR_PEOPLE, load_image
 from .quantization import quantize
 from .remap import dither_to_palette
 from .seeding import INITS
-from .settings import DEFAULTS, RANGES, Settings
+from .settings import DEFAULTS, EXERCISE, RANGES, Settings
 
 EXIT_USAGE = 2
 
@@ -41,7 +41,20 @@ FLAGS = {
     "tol": "--tol",
     "seed": "--seed",
     "space": "--space",
+    "exercise": "--exercise",
 }
+# Settings whose default depends on --exercise: left None by argparse, filled in by
+# settings_from from DEFAULTS or EXERCISE.
+MODE_DEPENDENT = ("init", "n_init", "max_iter", "tol")
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows every default, except where the help text states it itself."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.dest in MODE_DEPENDENT:
+            return action.help or ""
+        return super()._get_help_string(action)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=_program_name(),
         description="Quantize images to K colours with K-Means and write indexed PNGs: "
         "one file with -o, or many with --out-dir.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument(
         "inputs",
@@ -81,9 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     def setting(name: str, help: str, **kwargs) -> None:
-        parser.add_argument(
-            FLAGS[name], dest=name, default=getattr(DEFAULTS, name), help=help, **kwargs
-        )
+        if name in MODE_DEPENDENT:
+            normal, exercise = getattr(DEFAULTS, name), getattr(EXERCISE, name)
+            help += f" (default: {normal}; {exercise} with --exercise)"
+            default = None
+        else:
+            default = getattr(DEFAULTS, name)
+        parser.add_argument(FLAGS[name], dest=name, default=default, help=help, **kwargs)
 
     k_range, iter_range, init_range = (RANGES[n] for n in ("k", "max_iter", "n_init"))
     setting("k", f"number of colours, {k_range.low:g} to {k_range.high:g}", type=int)
@@ -97,6 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
     setting("tol", "stop when the centroids move less than this (0: at a fixed point)", type=float)
     setting("seed", "random seed: the same seed gives the same result", type=int)
     setting("space", "colour space to cluster in", choices=SPACES)
+    parser.add_argument(
+        FLAGS["exercise"],
+        dest="exercise",
+        action="store_true",
+        help="the classic exercise's own run: kmeans_init_centroids(X, K, seed) on the "
+        "pixels, then Lloyd on every pixel (no colour grids) until a fixed point or "
+        "--max-iter iterations",
+    )
     parser.add_argument(
         "--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="refuse larger images"
     )
@@ -140,8 +165,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """The K-Means settings the options ask for; a ValueError names the option at fault."""
+    mode = EXERCISE if args.exercise else DEFAULTS
+    given = {name: getattr(args, name) for name in FLAGS}
+    values = {name: getattr(mode, name) if v is None else v for name, v in given.items()}
     try:
-        return Settings(**{name: getattr(args, name) for name in FLAGS})
+        return Settings(**values)
     except ValueError as exc:
         name, _, rest = str(exc).partition(" ")
         raise ValueError(f"{FLAGS.get(name, name)} {rest}") from None
@@ -216,6 +244,8 @@ def run(source: Path, output: Path, settings: Settings, *, options: Options) -> 
         "space": settings.space,
         "n_init": settings.n_init,
         "seed": settings.seed,
+        "exercise": settings.exercise,
+        "warm_start": result.warm_start,
         "iterations": result.iterations,
         "converged": result.converged,
         "wcss": result.wcss,
@@ -228,7 +258,7 @@ def run(source: Path, output: Path, settings: Settings, *, options: Options) -> 
         "ratio": arithmetic.ratio,
         "png_bytes": len(png),
         "input_bytes": len(input_bytes),
-        "palette": [hex_color(c) for c in result.palette[result.pixel_counts > 0]],
+        "palette": result.palette.tolist(),
         "seconds": finished - started,
         "seconds_decode": decoded - started,
         "seconds_quantize": quantized - decoded,

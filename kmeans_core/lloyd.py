@@ -234,6 +234,12 @@ class LloydResult:
     initial centroid); ``wcss_history[t]`` the WCSS after iteration ``t``. The centroid
     history is aligned with it: ``centroid_history[t]`` are the centroids scored there.
     ``state`` holds the final centroids, with every point assigned to its nearest.
+
+    Lloyd's two half-steps, one at a time: ``assign_wcss_history[t]`` is the WCSS just after
+    the assignment step of iteration ``t + 1`` (each point at its nearest of
+    ``centroid_history[t]``), and ``wcss_history[t + 1]`` the WCSS after that iteration's
+    update step (the same clusters around their means). ``empty_clusters`` lists
+    ``(iteration, how many)`` for every update step that found clusters with no point.
     """
 
     wcss_history: list[float]
@@ -241,6 +247,8 @@ class LloydResult:
     iterations: int
     converged: bool
     state: HamerlyState = field(repr=False)
+    assign_wcss_history: list[float] = field(default_factory=list)
+    empty_clusters: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def centroids(self) -> np.ndarray:
@@ -274,22 +282,36 @@ def weighted_lloyd(
     state = HamerlyState(points, weights, initial_centroids, bounds)
     tol_abs = tol * _mean_variance(state.points, state.weights)
     wcss_history = [state.assignment_wcss()]
+    assign_wcss_history = [wcss_history[0]]
     centroid_history = [state.centroids.copy()]
+    empty_clusters = []
     converged = False
     iterations = 0
     while iterations < max_iter:
         iterations += 1
+        empty = int(np.count_nonzero(state.counts == 0))
+        if empty:
+            empty_clusters.append((iterations, empty))
         means = state.cluster_means()
         wcss_history.append(state.wcss())  # this iteration's clusters around their means
         centroid_history.append(means)
         movement = float(np.sum((means - state.centroids) ** 2))
         changed = state.move_centroids(means)  # the next iteration's assignment step
+        assign_wcss_history.append(state.assignment_wcss())
         if on_iteration is not None:
             on_iteration(iterations, wcss_history[-1])
         if changed == 0 or movement <= tol_abs:
             converged = True
             break
-    return LloydResult(wcss_history, centroid_history, iterations, converged, state)
+    return LloydResult(
+        wcss_history,
+        centroid_history,
+        iterations,
+        converged,
+        state,
+        assign_wcss_history=assign_wcss_history,
+        empty_clusters=empty_clusters,
+    )
 
 
 def _check_lloyd_inputs(

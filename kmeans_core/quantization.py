@@ -12,6 +12,7 @@ import numpy as np
 from .colors import ColorCounts, image_colors, labels_per_pixel, pack_rgb
 from .colorspace import to_rgb, to_space
 from .grid import ColorGrid, coarser_grid, grid_of_colors
+from .kmeans import kmeans_init_centroids
 from .lloyd import HamerlyState, LloydResult, weighted_lloyd
 from .metrics import psnr_from_mse
 from .seeding import kmeans_plusplus, random_init
@@ -38,6 +39,10 @@ class RunSummary:
     converged: bool
     final_wcss: float
     phases: tuple[tuple[str, int], ...]  # (where Lloyd ran, iterations there), in order
+    # The last phase's WCSS after each assignment step, and its update steps that found
+    # empty clusters: (iteration, how many). See LloydResult.
+    assign_wcss_history: tuple[float, ...] = ()
+    empty_clusters: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,9 @@ class Quantization:
     which): pixels are assigned by grid cell rather than one by one, and the WCSS shown is
     still the exact WCSS of that assignment. ``wcss`` is the WCSS of the returned palette
     and labels: the centroids rounded to 8-bit colours, every pixel at its nearest colour.
+    ``assign_wcss_history`` and ``empty_clusters`` are the kept run's, as in
+    :class:`RunSummary`: with them, and ``centroid_history``, every half-step of an
+    exercise run (one phase, on every pixel) can be replayed.
     """
 
     palette: np.ndarray  # (P, 3) uint8, P = K, or the number of distinct colours if fewer
@@ -63,6 +71,7 @@ class Quantization:
     max_iter: int
     tol: float
     seed: int
+    exercise: bool
     wcss: float
     squared_error: int  # the RGB squared error summed over pixels and channels
     wcss_history: tuple[float, ...]
@@ -86,6 +95,19 @@ class Quantization:
     @property
     def pixels(self) -> int:
         return int(self.labels.size)
+
+    @property
+    def warm_start(self) -> bool:
+        """True when the first iterations ran on colour grids, not on every colour."""
+        return any(name != EXACT_PHASE for name, _ in self.phases)
+
+    @property
+    def assign_wcss_history(self) -> tuple[float, ...]:
+        return self.runs[self.best_run].assign_wcss_history
+
+    @property
+    def empty_clusters(self) -> tuple[tuple[int, int], ...]:
+        return self.runs[self.best_run].empty_clusters
 
     @property
     def colors_used(self) -> int:
@@ -150,7 +172,12 @@ def quantize(
             colors, pack_rgb(image), (height, width), settings.as_dict(), started
         )
 
-    problem = _Problem.of(colors, settings, warm_start=len(colors) > WARM_START_ABOVE)
+    problem = _Problem.of(
+        colors,
+        settings,
+        warm_start=len(colors) > WARM_START_ABOVE and not settings.exercise,
+        pixels=image.reshape(-1, 3) if settings.exercise else None,
+    )
     runs = _all_runs(problem, settings, report)
     best_run = min(range(len(runs)), key=lambda r: runs[r].final_wcss)
     best = runs[best_run]
@@ -186,18 +213,27 @@ def quantize(
 @dataclass(frozen=True)
 class _Problem:
     """What every restart clusters: the distinct colours in the clustering space, their
-    pixel counts, and the warm-start grids (coarsest first; none without a warm start)."""
+    pixel counts, and the warm-start grids (coarsest first; none without a warm start).
+    The exercise's run also needs the image's pixels, (H·W, 3) RGB, to draw its start."""
 
     points: np.ndarray  # (n, 3) float64
     weights: np.ndarray  # (n,) float64
     grids: tuple[ColorGrid, ...]
+    pixels: np.ndarray | None = None
 
     @classmethod
-    def of(cls, colors: ColorCounts, settings: Settings, *, warm_start: bool) -> _Problem:
+    def of(
+        cls,
+        colors: ColorCounts,
+        settings: Settings,
+        *,
+        warm_start: bool,
+        pixels: np.ndarray | None = None,
+    ) -> _Problem:
         points = to_space(colors.colors, settings.space)
         weights = colors.counts.astype(np.float64)
         grids = _grids(colors.codes, points, weights, settings.k) if warm_start else ()
-        return cls(points, weights, grids)
+        return cls(points, weights, grids, pixels)
 
 
 @dataclass
@@ -258,6 +294,7 @@ class _History:
         self.wcss: list[float] = []
         self.centroids: list[np.ndarray] = []
         self.phases: list[tuple[str, int]] = []
+        self.last_phase: LloydResult | None = None
         self._on_iteration = on_iteration
 
     @property
@@ -269,6 +306,7 @@ class _History:
         self.wcss.extend(w + scatter for w in result.wcss_history[skip:])
         self.centroids.extend(result.centroid_history[skip:])
         self.phases.append((name, result.iterations))
+        self.last_phase = result
 
     def progress(self, t: int, wcss: float) -> None:
         self._on_iteration(self.iterations + t if self.phases else t, wcss)
@@ -288,9 +326,13 @@ def _run_once(
 
 
 def _seed(problem: _Problem, settings: Settings, rng: np.random.Generator) -> np.ndarray:
-    """Initial centroids: random pixels of distinct colours, or k-means++ (on the coarsest
-    grid when there is one, the best of a few seedings after a short Lloyd run)."""
+    """Initial centroids: the exercise's K random pixels, random pixels of distinct colours,
+    or k-means++ (on the coarsest grid when there is one, the best of a few seedings after
+    a short Lloyd run)."""
     k = settings.k
+    if settings.exercise:
+        start = kmeans_init_centroids(problem.pixels, k, seed=settings.seed)
+        return to_space(start.astype(np.uint8), settings.space)
     if settings.init == "random":
         return random_init(problem.points, problem.weights, k, rng)
     if not problem.grids:
@@ -351,6 +393,8 @@ def _finish(result: LloydResult, space: str, history: _History) -> _Run:
         converged=result.converged,
         final_wcss=state.assignment_wcss(),
         phases=tuple(history.phases),
+        assign_wcss_history=tuple(history.last_phase.assign_wcss_history),
+        empty_clusters=tuple(history.last_phase.empty_clusters),
     )
     return _Run(summary, history.centroids, palette, state)
 

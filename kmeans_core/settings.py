@@ -47,6 +47,12 @@ class Settings:
     restarts (the lowest WCSS is kept), at most ``max_iter`` iterations each, stopping when
     the centroids' squared movement falls to ``tol`` × the colours' mean variance (0: only at
     a fixed point). The same ``seed`` gives the same result.
+
+    ``exercise`` asks for the classic exercise's own run instead of the engine's: the start
+    is ``kmeans_init_centroids(X, K, seed=seed)`` on the image's pixels, Lloyd runs on every
+    pixel from the first iteration (no colour grids), once, until a fixed point or
+    ``max_iter`` iterations. It needs ``init='random'``, ``n_init=1`` and ``tol=0``:
+    :data:`EXERCISE` holds those, with the exercise's 10 iterations.
     """
 
     k: int = 16
@@ -56,6 +62,7 @@ class Settings:
     n_init: int = 1
     max_iter: int = 300
     tol: float = 1e-4
+    exercise: bool = False
 
     def __post_init__(self) -> None:
         for name in _WHOLE:
@@ -78,10 +85,30 @@ class Settings:
             raise ValueError(f"init must be one of {', '.join(INITS)}, got {self.init!r}")
         if self.space not in SPACES:
             raise ValueError(f"space must be one of {', '.join(SPACES)}, got {self.space!r}")
+        if not isinstance(self.exercise, bool):
+            raise ValueError(f"exercise must be True or False, got {self.exercise!r}")
+        if self.exercise:
+            self._check_exercise()
+
+    def _check_exercise(self) -> None:
+        """The exercise's run has one start, from random pixels, and stops at a fixed point."""
+        if self.init != "random":
+            raise ValueError(f"exercise starts from random pixels, not {self.init}: drop init")
+        if self.n_init != 1:
+            raise ValueError(f"exercise runs once, not {self.n_init} times: drop n_init")
+        if self.tol != 0:
+            raise ValueError(f"exercise stops only at a fixed point, not at tol {self.tol}")
 
     def but(self, **changes: Any) -> Settings:
         """The same settings with ``changes`` (checked like any other)."""
         return replace(self, **changes)
+
+    def as_exercise(self) -> Settings:
+        """The exercise's run with this K, seed and colour space (and these iterations, if
+        these settings are the exercise's already; else the exercise's 10)."""
+        if self.exercise:
+            return self
+        return replace(EXERCISE, k=self.k, seed=self.seed, space=self.space)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,3 +119,5 @@ class Settings:
 
 
 DEFAULTS = Settings()
+EXERCISE = Settings(exercise=True, init="random", n_init=1, max_iter=10, tol=0.0)
+"""The classic exercise's run: K random pixels, 10 iterations of Lloyd on every pixel."""

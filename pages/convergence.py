@@ -112,7 +112,9 @@ st.markdown(
     f"{experiments.SEEDS_PER_INIT} times (seeds 0–{experiments.SEEDS_PER_INIT - 1}) on this "
     f"image at K = {settings.k}."
 )
-starts_key = (source.digest, settings.but(init=DEFAULTS.init, seed=DEFAULTS.seed, n_init=1))
+# Both starts run on the engine; from the exercise's run, at the engine's own defaults.
+engine = DEFAULTS.but(k=settings.k, space=settings.space) if settings.exercise else settings
+starts_key = (source.digest, engine.but(init=DEFAULTS.init, seed=DEFAULTS.seed, n_init=1))
 requested = st.session_state.setdefault("requested_starts", set())
 if st.button("Compare the two starts", icon=":material/compare_arrows:"):
     requested.add(starts_key)

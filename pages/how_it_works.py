@@ -6,6 +6,13 @@ import streamlit as st
 
 from dashboard import experiments, session, views
 from dashboard.settings import SPACE_LABELS
+from kmeans_core.kmeans import (
+    compute_centroids,
+    find_closest_centroids,
+    kmeans_init_centroids,
+    run_kmeans,
+    weighted_means,
+)
 
 
 def tex(number: float) -> str:
@@ -41,32 +48,46 @@ st.markdown(
     f"{views.format_psnr(result.psnr)}."
 )
 st.header("3. Two steps, repeated")
-left, right = st.columns(2)
-with left:
-    st.markdown("**Assign** every pixel to its closest centroid:")
-    st.latex(r"c^{(i)} := \arg\min_{j} \left\lVert x^{(i)} - \mu_j \right\rVert^2")
-with right:
-    st.markdown("**Move** every centroid to the mean of its pixels:")
-    st.latex(r"\mu_j := \frac{1}{|C_j|} \sum_{i \in C_j} x^{(i)}")
+st.markdown(
+    "Each formula beside the exercise's function that computes it, read from this app's "
+    "own `kmeans_core.kmeans` module."
+)
+views.code_beside(
+    "**Assign** every pixel to its closest centroid:",
+    r"c^{(i)} := \arg\min_{j} \left\lVert x^{(i)} - \mu_j \right\rVert^2",
+    find_closest_centroids,
+)
+views.code_beside(
+    "**Move** every centroid to the mean of its pixels (an empty cluster, which has no "
+    "mean, takes the worst-served pixel's colour):",
+    r"\mu_j := \frac{1}{|C_j|} \sum_{i \in C_j} x^{(i)}",
+    compute_centroids,
+    weighted_means,
+)
+views.code_beside(
+    "**Repeat** both steps for a number of iterations:",
+    r"\text{for } t = 1, \dots, T: \quad c := \text{assign}(X, \mu), "
+    r"\quad \mu := \text{move}(X, c)",
+    run_kmeans,
+)
 st.markdown(
     "Neither step can increase $J$, so the WCSS falls at every iteration until no pixel "
-    "changes cluster: see the **Convergence** page."
+    "changes cluster: see the **Convergence** page, and each half-step on its own on "
+    "**Step by step**."
 )
 st.header("4. Where to start")
-left, right = st.columns(2)
-with left:
-    st.markdown(
-        "**Random pixels** (the exercise): K pixels of different colours, chosen at random."
-    )
-    st.latex(r"\mu_j := x^{(r_j)}, \quad r_j \text{ random}")
-with right:
-    st.markdown(
-        "**k-means++**: one random pixel, then each next centroid drawn with probability "
-        "growing with its squared distance $D(x)^2$ to the nearest centroid so far:"
-    )
-    st.latex(
-        r"P\left(x^{(i)}\right) = \frac{D\left(x^{(i)}\right)^2}{\sum_{l} D\left(x^{(l)}\right)^2}"
-    )
+views.code_beside(
+    "**Random pixels** (the exercise): K pixels of different colours, chosen at random.",
+    r"\mu_j := x^{(r_j)}, \quad r_j \text{ random}",
+    kmeans_init_centroids,
+)
+st.markdown(
+    "**k-means++**: one random pixel, then each next centroid drawn with probability "
+    "growing with its squared distance $D(x)^2$ to the nearest centroid so far:"
+)
+st.latex(
+    r"P\left(x^{(i)}\right) = \frac{D\left(x^{(i)}\right)^2}{\sum_{l} D\left(x^{(l)}\right)^2}"
+)
 st.markdown(
     "Spread-out starts need fewer iterations and end lower more often. Try both in the "
     "sidebar and compare the curves on the **Convergence** page."
@@ -87,6 +108,20 @@ st.markdown(
     f"PNG also zlib-compresses the indices: this one is {views.human_bytes(len(analysis.png))}."
 )
 st.header("6. How this app computes it, exactly and fast")
+warm_start = (
+    ""
+    if settings.exercise
+    else "- **A warm start on colour grids** for images with many colours: the first "
+    "iterations run on\n  the colours merged into a 32³ then a 64³ grid, the last ones on "
+    "every colour, so the\n  result is still a converged K-Means of the real colours.\n"
+)
+stopping = (
+    f"- The exercise's run stops after {settings.max_iter} iterations, or earlier if no colour "
+    "changes cluster."
+    if settings.exercise
+    else "- It stops when no colour changes cluster, or when the centroids move less than "
+    "scikit-learn's\n  tolerance (10⁻⁴ of the colours' variance)."
+)
 st.markdown(
     f"""
 - **Distinct colours, weighted.** Pixels of the same colour always land in the same cluster,
@@ -95,11 +130,7 @@ st.markdown(
   {m / max(result.distinct_colors, 1):.1f}× fewer points.
 - **Triangle-inequality bounds** (Hamerly's algorithm) prove most colours keep their cluster
   after the centroids move, without computing their distances.
-- **A warm start on colour grids** for images with many colours: the first iterations run on
-  the colours merged into a 32³ then a 64³ grid, the last ones on every colour, so the
-  result is still a converged K-Means of the real colours.
-- It stops when no colour changes cluster, or when the centroids move less than scikit-learn's
-  tolerance (10⁻⁴ of the colours' variance).
+{warm_start}{stopping}
 """
 )
 st.header("7. A colour space that matches the eye")

@@ -27,6 +27,7 @@ PAGES = {
     "Compress": "pages/compress.py",
     "3-D clusters": "pages/clusters_3d.py",
     "Convergence": "pages/convergence.py",
+    "Step by step": "pages/step_by_step.py",
     "Choose K": "pages/choose_k.py",
     "How it works": "pages/how_it_works.py",
     "Compare quantizers": "pages/compare.py",

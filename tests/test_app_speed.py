@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 import dashboard.analysis as analysis
 from kmeans_core import RANGES, Settings
-from kmeans_core.cli import FLAGS, build_parser
-from kmeans_core.settings import DEFAULTS
+from kmeans_core.cli import FLAGS, MODE_DEPENDENT, build_parser
+from kmeans_core.settings import DEFAULTS, EXERCISE
 from tests.app_support import TIMEOUT, assert_healthy, go_to, new_app, upload
 
 pytestmark = pytest.mark.usefixtures("navigation_mode")
@@ -101,9 +101,13 @@ def cli_defaults() -> dict[str, object]:
 
 
 def test_cli_help_shows_the_settings_defaults():
+    """Every default, and beside those the exercise's run changes, its own."""
     shown = cli_defaults()
     for name, value in DEFAULTS.as_dict().items():
-        assert shown[name] == str(value), name
+        normal, _, exercise = shown[name].partition("; ")
+        assert normal == str(value), name
+        if name in MODE_DEPENDENT:
+            assert exercise == f"{getattr(EXERCISE, name)} with --exercise", name
 
 
 def test_sidebar_and_url_start_from_the_same_defaults():

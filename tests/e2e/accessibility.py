@@ -70,9 +70,7 @@ def focused(page: Page) -> dict:
     )
 
 
-def tab_until(
-    page: Page, wanted, target: Locator, most: int = 60, backwards: bool = False
-) -> dict:
+def tab_until(page: Page, wanted, target: Locator, most: int = 60, backwards: bool = False) -> dict:
     """Press Tab (Shift+Tab when ``backwards``) until ``wanted(focused(page))`` holds;
     return what has the focus then. Raise AssertionError after ``most`` presses.
 

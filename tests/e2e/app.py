@@ -30,6 +30,7 @@ PAGES = {  # navigation title -> URL path
     "Compress": "",
     "3-D clusters": "clusters_3d",
     "Convergence": "convergence",
+    "Step by step": "step_by_step",
     "Choose K": "choose_k",
     "Compare quantizers": "compare",
     "Is it good compression?": "codecs",

@@ -1,0 +1,135 @@
+"""The exercise's run in the app (AppTest): ``?exercise=1``, the Step by step page walked
+with Next and Previous, its animation's frames, bad starts, and the code on How it works."""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.views import big_number
+from kmeans_core import kmeans, load_image, quantize
+from kmeans_core.settings import EXERCISE
+from tests.app_support import TIMEOUT, assert_healthy, chart, go_to, header, sample_bytes
+
+pytestmark = pytest.mark.usefixtures("navigation_mode")
+
+K = 8
+
+
+def exercise_app(sample: str = "rocket", k: int = K) -> AppTest:
+    """A session opened from a link to the exercise's run."""
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
+    at.query_params.update({"exercise": "1", "sample": sample, "k": str(k)})
+    at.run()
+    assert_healthy(at)
+    return at
+
+
+def page_text(at: AppTest) -> str:
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "info", "subheader", "header")
+        for e in at.main.get(kind)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_a_link_opens_the_exercise_run_and_the_app_shows_it():
+    at = exercise_app()
+    assert at.radio(key="init").value == "exercise"
+    assert at.number_input(key="exercise_max_iter").value == 10
+    assert "the exercise's run" in header(at)
+    expected = quantize(load_image(sample_bytes("rocket")), settings=EXERCISE.but(k=K))
+    shown = [s.value for s in at.main.get("markdown") if "#" in str(s.value)]
+    assert expected.iterations <= 10 and not expected.warm_start
+    assert at.query_params["exercise"] == ["1"] or at.query_params["exercise"] == "1"
+    assert shown  # the palette swatches are drawn
+
+
+def test_no_page_mentions_colour_grids_in_the_exercise_run():
+    """rocket.jpg has more colours than the warm-start threshold: the engine's run would
+    start on colour grids, the exercise's never does."""
+    at = exercise_app()
+    for page in ("Compress", "Convergence", "Step by step", "How it works", "Choose K"):
+        if page != "Compress":
+            go_to(at, page)
+        text = page_text(at).lower()
+        assert "colour grid" not in text and "³ grid" not in text, page
+
+
+def test_next_and_previous_walk_the_half_steps():
+    at = exercise_app()
+    go_to(at, "Step by step")
+    titles, wcss = [at.main.subheader[0].value], []
+    for _ in range(4):
+        next(b for b in at.main.button if b.label == "Next").click().run()
+        assert_healthy(at)
+        titles.append(at.main.subheader[0].value)
+        wcss.append(float(at.main.metric[0].help.replace(",", "")))
+    assert titles == [
+        "Step 0 of 20: Start",
+        "Step 1 of 20: Assign · iteration 1",
+        "Step 2 of 20: Update · iteration 1",
+        "Step 3 of 20: Assign · iteration 2",
+        "Step 4 of 20: Update · iteration 2",
+    ]
+    assert all(b <= a for a, b in itertools.pairwise(wcss)), wcss
+    next(b for b in at.main.button if b.label == "Previous").click().run()
+    assert at.main.subheader[0].value == titles[3]
+    # Previous at the start stays at the start
+    for _ in range(5):
+        next(b for b in at.main.button if b.label == "Previous").click().run()
+    assert at.main.subheader[0].value == titles[0]
+
+
+def test_the_animation_has_a_frame_per_half_step_with_plotly_controls():
+    at = exercise_app()
+    go_to(at, "Step by step")
+    figure = chart(at, "steps_animation")
+    result = quantize(load_image(sample_bytes("rocket")), settings=EXERCISE.but(k=K))
+    frames = figure["frames"]
+    assert len(frames) == 1 + 2 * result.iterations
+    assert [f["name"] for f in frames[:4]] == ["0", "A1", "U1", "A2"]
+    buttons = figure["layout"]["updatemenus"][0]["buttons"]
+    assert [b["label"] for b in buttons] == ["▶ Play", "❚❚ Pause"]
+    assert len(figure["layout"]["sliders"][0]["steps"]) == len(frames)
+    # each frame moves the centroids (trace 3) and carries the image at that step (trace 4)
+    for frame in frames:
+        assert frame["traces"] == [0, 1, 2, 3, 4]
+        assert frame["data"][4]["source"].startswith("data:image/png;base64,")
+    assert len(json.dumps(figure)) < 1_000_000
+
+
+def test_bad_starts_show_the_spread_and_the_best_and_worst():
+    at = exercise_app(sample="coffee")
+    go_to(at, "Step by step")
+    next(b for b in at.main.button if "seeds" in b.label).click().run()
+    assert_healthy(at)
+    cards = {m.label: m for m in at.main.metric}
+    assert {"Best final WCSS", "Worst final WCSS", "Spread"} <= cards.keys()
+    image = load_image(sample_bytes("coffee"))
+    finals = [quantize(image, settings=EXERCISE.but(k=K, seed=s)).wcss for s in range(8)]
+    assert cards["Best final WCSS"].value == big_number(min(finals))
+    assert f"seed {int(np.argmin(finals))}" in cards["Best final WCSS"].delta
+    assert f"seed {int(np.argmax(finals))}" in cards["Worst final WCSS"].delta
+    text = page_text(at) + "\n".join(w.value for w in at.main.warning)
+    assert "empty" in text.lower()  # said either way: what happened, or what would
+
+
+def test_how_it_works_shows_the_exercise_functions_own_source():
+    at = exercise_app(sample="coffee")
+    go_to(at, "How it works")
+    shown = [c.value for c in at.main.code]
+    for function in (
+        kmeans.find_closest_centroids,
+        kmeans.compute_centroids,
+        kmeans.run_kmeans,
+        kmeans.kmeans_init_centroids,
+    ):
+        source = inspect.getsource(function).strip()
+        assert any(source in block for block in shown), function.__name__
