@@ -1,14 +1,15 @@
 """Figures of Lloyd's half-steps, as pure functions: arrays in, Plotly figure out.
 
 The animation is one figure with a frame per half-step, played by Plotly in the browser
-(its own play button and slider): no server round-trip while it plays. Every frame carries
-only what changes: the points' cluster numbers with that step's colour scale (not a colour
-string per point), the centroids, their trails and a small PNG of the image.
+(its own play button and slider): no server round-trip while it plays. Frames stay small:
+the points' coordinates and cluster numbers go as uint8 typed arrays, coloured through that
+step's colour scale (not a colour string per point), with the centroids, their trails and
+a small image. (A frame without the points' unchanging coordinates would be smaller still,
+but Plotly then does not redraw the 3-D scene.)
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ class StepState:
     labels: np.ndarray | None  # (n,) cluster of each point, None before the first assignment
     centroids: np.ndarray  # (K, 3) RGB floats: where the centroids are
     trail: np.ndarray  # (t + 1, K, 3): every place the centroids have been, up to now
-    image_png: bytes = b""  # the image at this step (animation only)
+    image_url: str = ""  # the image at this step as a data URL (animation only)
 
 
 def _scene() -> dict:
@@ -114,10 +115,6 @@ def step_scene(sample_rgb: np.ndarray, state: StepState) -> go.Figure:
     return figure
 
 
-def _data_url(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
 def steps_animation(
     sample_rgb: np.ndarray, states: Sequence[StepState], frame_ms: int
 ) -> go.Figure:
@@ -133,11 +130,11 @@ def steps_animation(
     first = states[0]
     for trace in _traces(sample_rgb, first):
         figure.add_trace(trace, row=1, col=1)
-    figure.add_trace(go.Image(source=_data_url(first.image_png), hoverinfo="skip"), row=1, col=2)
+    figure.add_trace(go.Image(source=first.image_url, hoverinfo="skip"), row=1, col=2)
     figure.frames = [
         go.Frame(
             name=state.name,
-            data=[*_traces(sample_rgb, state), go.Image(source=_data_url(state.image_png))],
+            data=[*_traces(sample_rgb, state), go.Image(source=state.image_url)],
             traces=[0, 1, 2, 3, 4],
             layout=dict(title_text=state.title),
         )

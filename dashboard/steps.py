@@ -23,6 +23,7 @@ from .analysis import (
     CACHE_TTL_SECONDS,
     Photo,
     compress,
+    encode_preview,
     png_bytes,
     prepared_photo,
     preview_size,
@@ -30,6 +31,7 @@ from .analysis import (
     run_in_slot,
     sampled,
 )
+from .data_urls import data_url
 from .settings import Settings
 from .step_figures import StepState
 
@@ -51,7 +53,7 @@ class ExerciseSteps:
     sample_rgb: np.ndarray  # (n, 3) uint8
     sample_labels: np.ndarray  # (animated iterations, n) uint8: cluster at each assignment
     centroids: np.ndarray  # (iterations + 1, K, 3) float32 RGB after each iteration
-    frames: tuple[bytes, ...]  # a small indexed PNG of the image at every step
+    frames: tuple[str, ...]  # the image at every step, small, as a data URL
     empty_clusters: tuple[tuple[int, int], ...]
 
     @property
@@ -91,7 +93,7 @@ def _replay(photo: Photo, result: Quantization, settings: Settings) -> ExerciseS
         sample_labels=assignments(sample, result, animated),
         centroids=result.centroid_history,
         frames=tuple(
-            _png_at(small, step, result.centroid_history, _labels_at(small_labels, step))
+            _frame_url(small, step, result.centroid_history, _labels_at(small_labels, step))
             for step in steps
         ),
         empty_clusters=result.empty_clusters,
@@ -105,6 +107,16 @@ def _image_at_size(photo: Photo, long_side: int) -> np.ndarray:
 def _labels_at(labels: np.ndarray, step: HalfStep) -> np.ndarray | None:
     """Row ``step.assignment - 1`` of ``labels`` (iterations, pixels); None at the start."""
     return None if step.kind == START else labels[step.assignment - 1]
+
+
+def _frame_url(
+    image: np.ndarray, step: HalfStep, centroids: np.ndarray, labels: np.ndarray | None
+) -> str:
+    """The animation's image at ``step``, as a data URL; the start's, the photo itself, as
+    the original's preview is sent (a JPEG for photos: a fifth of the PNG's bytes)."""
+    if step.kind == START:
+        return data_url(*encode_preview(image))
+    return data_url(_png_at(image, step, centroids, labels))
 
 
 def _png_at(
@@ -161,7 +173,7 @@ def step_state(run: ExerciseSteps, step: HalfStep, *, with_image: bool = False) 
         labels=run.labels_at(step),
         centroids=run.centroids_at(step),
         trail=run.centroids[: step.centroids + 1],
-        image_png=run.frames[step.number] if with_image else b"",
+        image_url=run.frames[step.number] if with_image else "",
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import inspect
 import math
 from pathlib import Path
@@ -13,6 +12,7 @@ import streamlit as st
 from kmeans_core import hex_color, palette_to_gpl, palette_to_json
 
 from .analysis import Analysis
+from .data_urls import data_url
 from .experiments import Rendering, dithered
 from .keys import Keys
 from .settings import SHORT_RUN_LABELS, SPACE_LABELS, Settings, run_choice
@@ -139,9 +139,7 @@ def encoded_image(
     page shows it and however often. (Given pixels instead, Streamlit would re-encode them
     on every run, as JPEG unless told otherwise, adding colours the palette does not have.)
     """
-    mime = f"image/{image_format.lower()}"
-    url = f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
-    container.image(url, caption=caption, alt=alt, width="stretch")
+    container.image(data_url(data, image_format), caption=caption, alt=alt, width="stretch")
 
 
 def side_by_side(analysis: Analysis, detail: bool = False) -> None:
