@@ -408,7 +408,7 @@ def prepared_photo(digest: str, _data: bytes) -> Photo:
         return run_in_slot(report, lambda: _prepare(_data, report, fill=fill_of(digest)))
 
 
-def _prepare(data: bytes, report: Progress, *, fill: tuple[int, int, int] | None) -> Photo:
+def _prepare(data: bytes, report: Progress, *, fill: tuple[int, int, int] | None = None) -> Photo:
     report(0.01, "Decoding the image…")
     decoded = decode_keeping_alpha(data, fill)
     pixels, original_size = decoded.pixels, decoded.size
