@@ -42,6 +42,15 @@ from kmeans_core import (
     load_image_fitted,
     quantize,
 )
+from kmeans_core.decoding import WHITE, has_transparency
+from kmeans_core.loading import Decoded, load_image_with_alpha
+from kmeans_core.transparency import (
+    entry_alpha,
+    opaque_colors,
+    quantize_keeping_alpha,
+    transparent_mask,
+    uncomposite,
+)
 
 PIXEL_LIMIT = DEFAULT_MAX_PIXELS  # refused above this, from the header, before decoding
 CLUSTER_PIXEL_LIMIT = 16_000_000  # clustered at full resolution up to here, reduced above
@@ -65,7 +74,7 @@ class Photo:
     """One decoded image and everything about it that does not depend on the settings."""
 
     pixels: np.ndarray  # (H, W, 3) uint8, read-only; reduced when over CLUSTER_PIXEL_LIMIT
-    colors: ColorCounts  # its distinct colours with their pixel counts
+    colors: ColorCounts  # its distinct colours with their pixel counts (opaque pixels only)
     original_size: tuple[int, int]  # (width, height) of the file as uploaded
     input_bytes: int
     input_format: str
@@ -76,6 +85,13 @@ class Photo:
     crop_png: bytes  # the original's crop as a PNG
     sample_index: np.ndarray  # (s,) flat indices of the pixels drawn in the 3-D view
     sample_rgb: np.ndarray  # (s, 3) uint8: their colours
+    # (H, W) bool, read-only: the pixels transparent once alpha is cut to one bit; None for
+    # an opaque image, or one whose transparency is filled (see filled_digest)
+    transparent: np.ndarray | None = None
+
+    @property
+    def has_alpha(self) -> bool:
+        return self.transparent is not None
 
     @property
     def width(self) -> int:
@@ -100,6 +116,8 @@ class Compression:
     preview_png: bytes  # the preview's pixels in palette colours, an indexed PNG
     crop_png: bytes  # the 1:1 crop in palette colours, an indexed PNG
     sample_labels: np.ndarray  # (s,) palette index of each 3-D sample pixel
+    # (P,) uint8 alpha of each palette entry (the last transparent); None for an opaque image
+    palette_alpha: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -135,8 +153,12 @@ class Analysis:
         return self.photo.reduced
 
     @property
+    def has_alpha(self) -> bool:
+        return self.compression.palette_alpha is not None
+
+    @property
     def report(self) -> CompressionReport:
-        return CompressionReport(self.result.width, self.result.height, self.result.colors_used)
+        return report_of(self.result, alpha=self.has_alpha)
 
 
 @dataclass(frozen=True)
@@ -154,12 +176,59 @@ class SweepRow:
     seconds: float
 
 
-def decode_for_app(data: bytes) -> tuple[np.ndarray, tuple[int, int]]:
-    """Decode upload bytes, reduced to ``CLUSTER_PIXEL_LIMIT`` pixels if larger (aspect kept).
+def report_of(result: Quantization, *, alpha: bool) -> CompressionReport:
+    """The exercise's arithmetic for ``result``; with ``alpha``, of a transparent image."""
+    return CompressionReport(result.width, result.height, result.colors_used, alpha=alpha)
+
+
+# A digest names the image's bytes; the transparency filled with a colour, it names that
+# colour too, so every cached computation on the filled image is kept apart.
+_FILLED = "-filled-"
+
+
+def filled_digest(digest: str, fill: tuple[int, int, int]) -> str:
+    """The digest of the image of ``digest`` with its transparency filled with ``fill``."""
+    return digest + _FILLED + "".join(f"{c:02x}" for c in fill)
+
+
+def fill_of(digest: str) -> tuple[int, int, int] | None:
+    """The colour a :func:`filled_digest` names; None: transparency kept."""
+    if _FILLED not in digest:
+        return None
+    code = digest.rsplit(_FILLED, 1)[1]
+    return int(code[0:2], 16), int(code[2:4], 16), int(code[4:6], 16)
+
+
+def decode_for_app(
+    data: bytes, *, background: tuple[int, int, int] = WHITE
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Decode upload bytes, reduced to ``CLUSTER_PIXEL_LIMIT`` pixels if larger (aspect kept),
+    transparency composited over ``background``.
 
     Returns the pixels and the (width, height) of the file before any reduction.
     """
-    return load_image_fitted(data, fit_pixels=CLUSTER_PIXEL_LIMIT, max_pixels=PIXEL_LIMIT)
+    return load_image_fitted(
+        data, fit_pixels=CLUSTER_PIXEL_LIMIT, max_pixels=PIXEL_LIMIT, background=background
+    )
+
+
+def decode_keeping_alpha(data: bytes, fill: tuple[int, int, int] | None = None) -> Decoded:
+    """:func:`decode_for_app`, with the alpha channel (None when no pixel is transparent);
+    with ``fill``, transparency composited over that colour and no alpha."""
+    if fill is None and _may_be_transparent(data):
+        return load_image_with_alpha(data, fit_pixels=CLUSTER_PIXEL_LIMIT, max_pixels=PIXEL_LIMIT)
+    pixels, size = decode_for_app(data, background=fill or WHITE)
+    return Decoded(pixels, None, size)
+
+
+def _may_be_transparent(data: bytes) -> bool:
+    """Whether the file's header announces transparency (an alpha band, a tRNS chunk…);
+    read before decoding, so an opaque image never carries an alpha channel."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return has_transparency(image)
+    except Exception:  # the real decode reports the problem
+        return False
 
 
 def file_format(data: bytes) -> str:
@@ -200,20 +269,41 @@ PREVIEW_LOSSLESS_COLORS = 4096
 PREVIEW_JPEG_QUALITY = 95
 
 
-def encode_preview(pixels: np.ndarray) -> tuple[bytes, str]:
-    """The original's preview as the browser gets it: (file bytes, "PNG" or "JPEG").
+def encode_preview(pixels: np.ndarray, *, alpha: np.ndarray | None = None) -> tuple[bytes, str]:
+    """The original's preview as the browser gets it: (file bytes, "PNG", "JPEG" or "WEBP").
 
     Drawings, charts and logos (at most 4,096 colours) go as lossless PNG, where JPEG
     would ring around their edges. Photos go as a quality-95 JPEG without chroma
     subsampling: as good as lossless to the eye, a third of the PNG's bytes (a 12 MP
     phone photo's 1200-px preview: about 0.7 MB against 2.3 MB). The 1:1 crop stays PNG.
+    With ``alpha`` (the composited pixels' alpha) the preview is RGBA, as the original
+    is; a transparent photo goes as a quality-95 WebP (JPEG has no alpha; WebP keeps it
+    exactly).
     """
+    if alpha is not None:
+        return _encode_transparent_preview(uncomposite(pixels, alpha))
     image = Image.fromarray(pixels)
     if image.getcolors(maxcolors=PREVIEW_LOSSLESS_COLORS) is not None:
         return png_bytes(pixels), "PNG"
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=PREVIEW_JPEG_QUALITY, subsampling=0)
     return buffer.getvalue(), "JPEG"
+
+
+def _encode_transparent_preview(image: Image.Image) -> tuple[bytes, str]:
+    buffer = io.BytesIO()
+    if image.getcolors(maxcolors=PREVIEW_LOSSLESS_COLORS) is not None:
+        image.save(buffer, format="PNG", compress_level=6)
+        return buffer.getvalue(), "PNG"
+    image.save(buffer, format="WEBP", quality=PREVIEW_JPEG_QUALITY, alpha_quality=100)
+    return buffer.getvalue(), "WEBP"
+
+
+def rgba_png(pixels: np.ndarray, alpha: np.ndarray) -> bytes:
+    """A PNG of composited (H, W, 3) pixels with their alpha: the original as it is."""
+    buffer = io.BytesIO()
+    uncomposite(pixels, alpha).save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()
 
 
 def crop_box_of(width: int, height: int, side: int = CROP_SIDE) -> tuple[int, int, int, int]:
@@ -312,22 +402,25 @@ def run_in_slot(report: Progress, work: Callable[[], T]) -> T:
 @st.cache_resource(max_entries=PHOTO_CACHE_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def prepared_photo(digest: str, _data: bytes) -> Photo:
     """Decode ``_data`` (whose sha-256 starts with ``digest``) and prepare what every setting
-    shares. One copy for every session and page: its arrays are read-only."""
+    shares. One copy for every session and page: its arrays are read-only. A
+    :func:`filled_digest` asks for the transparency filled with its colour."""
     with progress_bar() as report:
-        return run_in_slot(report, lambda: _prepare(_data, report))
+        return run_in_slot(report, lambda: _prepare(_data, report, fill=fill_of(digest)))
 
 
-def _prepare(data: bytes, report: Progress) -> Photo:
+def _prepare(data: bytes, report: Progress, *, fill: tuple[int, int, int] | None = None) -> Photo:
     report(0.01, "Decoding the image…")
-    pixels, original_size = decode_for_app(data)
+    decoded = decode_keeping_alpha(data, fill)
+    pixels, original_size = decoded.pixels, decoded.size
+    transparent = transparent_mask(decoded.alpha)
     height, width = pixels.shape[:2]
     report(0.03, f"Counting the colours of {width:,}×{height:,} pixels…")
-    colors = image_colors(pixels)
+    colors = image_colors(pixels) if transparent is None else opaque_colors(pixels, transparent)
     preview = sampled(pixels, preview_size(width, height))
     box = crop_box_of(width, height)
-    count = min(SCATTER_POINTS, width * height)
-    sample_index = np.random.default_rng(0).choice(width * height, size=count, replace=False)
-    preview_file, preview_format = encode_preview(preview)
+    sample_index = scatter_sample(width * height, transparent)
+    preview_file, preview_format, crop_png = _original_previews(decoded, preview, box)
+    del decoded  # the full alpha channel: from here on, only which pixels are transparent
     photo = Photo(
         pixels=pixels,
         colors=colors,
@@ -338,13 +431,48 @@ def _prepare(data: bytes, report: Progress) -> Photo:
         preview_file=preview_file,
         preview_format=preview_format,
         crop_box=box,
-        crop_png=png_bytes(np.ascontiguousarray(pixels[box[1] : box[3], box[0] : box[2]])),
+        crop_png=crop_png,
         sample_index=sample_index,
         sample_rgb=pixels.reshape(-1, 3)[sample_index],
+        transparent=transparent,
     )
     for array in (photo.pixels, photo.preview_pixels, photo.sample_index, photo.sample_rgb):
         array.flags.writeable = False
+    if transparent is not None:
+        transparent.flags.writeable = False
     return photo
+
+
+def scatter_sample(pixels: int, transparent: np.ndarray | None) -> np.ndarray:
+    """Flat indices of the pixels the 3-D view draws: up to ``SCATTER_POINTS`` at random,
+    opaque ones only (K-Means never sees the transparent ones)."""
+    rng = np.random.default_rng(0)
+    if transparent is None:
+        return rng.choice(pixels, size=min(SCATTER_POINTS, pixels), replace=False)
+    opaque = pixels - int(np.count_nonzero(transparent))
+    count = min(SCATTER_POINTS, opaque)
+    if opaque * 4 >= pixels:  # mostly opaque: draw more than enough, keep the opaque ones
+        drawn = rng.choice(pixels, size=min(pixels, 5 * count), replace=False)
+        kept = drawn[~transparent.ravel()[drawn]][:count]
+        if len(kept) == count:
+            return kept
+    # few opaque pixels: their indices are a small array
+    return rng.choice(np.flatnonzero(~transparent.ravel()), size=count, replace=False)
+
+
+def _original_previews(
+    decoded: Decoded, preview: np.ndarray, box: tuple[int, int, int, int]
+) -> tuple[bytes, str, bytes]:
+    """The original's ``preview`` encoded, its format, and its 1:1 crop at ``box``; an
+    image with transparency as it is, with its partial alpha."""
+    pixels, alpha = decoded.pixels, decoded.alpha
+    left, top, right, bottom = box
+    crop = np.ascontiguousarray(pixels[top:bottom, left:right])
+    if alpha is None:
+        return *encode_preview(preview), png_bytes(crop)
+    shown = sampled(alpha, (preview.shape[1], preview.shape[0]))
+    crop_alpha = np.ascontiguousarray(alpha[top:bottom, left:right])
+    return *encode_preview(preview, alpha=shown), rgba_png(crop, crop_alpha)
 
 
 @st.cache_resource(max_entries=RESULT_CACHE_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner=False)
@@ -356,23 +484,31 @@ def compress(digest: str, settings: Settings, _data: bytes) -> Compression:
         return run_in_slot(report, lambda: _compress(photo, settings, report))
 
 
-def _compress(photo: Photo, settings: Settings, report: Progress) -> Compression:
-    result = quantize(
-        photo.pixels,
-        settings=settings,
-        colors=photo.colors,
-        progress=lambda f, m: report(0.05 + 0.85 * f, m),
+def quantize_photo(photo: Photo, settings: Settings, progress: Progress | None = None):
+    """K-Means on the photo's (opaque) colours; a transparent photo's palette ends with the
+    transparent entry."""
+    if photo.transparent is None:
+        return quantize(photo.pixels, settings=settings, colors=photo.colors, progress=progress)
+    return quantize_keeping_alpha(
+        photo.pixels, photo.transparent, settings=settings, colors=photo.colors, progress=progress
     )
+
+
+def _compress(photo: Photo, settings: Settings, report: Progress) -> Compression:
+    result = quantize_photo(photo, settings, lambda f, m: report(0.05 + 0.85 * f, m))
     report(0.92, "Writing the indexed PNG…")
     palette, labels = result.palette, result.labels
+    alpha = entry_alpha(len(palette)) if photo.has_alpha else None
     left, top, right, bottom = photo.crop_box
     preview_height, preview_width = photo.preview_pixels.shape[:2]
+    preview_labels = sampled(labels, (preview_width, preview_height))
     return Compression(
         result=result,
-        png=encode_indexed_png(palette, labels),
-        preview_png=encode_indexed_png(palette, sampled(labels, (preview_width, preview_height))),
-        crop_png=encode_indexed_png(palette, labels[top:bottom, left:right]),
+        png=encode_indexed_png(palette, labels, alpha=alpha),
+        preview_png=encode_indexed_png(palette, preview_labels, alpha=alpha),
+        crop_png=encode_indexed_png(palette, labels[top:bottom, left:right], alpha=alpha),
         sample_labels=labels.reshape(-1)[photo.sample_index],
+        palette_alpha=alpha,
     )
 
 
@@ -408,15 +544,16 @@ def _sweep_row(
         report((i + fraction) / len(ks), f"K = {k} ({i + 1} of {len(ks)}): {message}")
 
     step(0.0, "starting…")
-    result = quantize(photo.pixels, k, settings=settings, colors=photo.colors, progress=step)
-    png = encode_indexed_png(result.palette, result.labels)
+    result = quantize_photo(photo, settings.but(k=k), step)
+    alpha = entry_alpha(len(result.palette)) if photo.has_alpha else None
+    png = encode_indexed_png(result.palette, result.labels, alpha=alpha)
     return SweepRow(
         k=k,
         colors_used=result.colors_used,
         wcss=result.wcss_history[-1],  # as the Convergence page's curve ends
         mse=result.mse,
         psnr=result.psnr,
-        ratio=CompressionReport(result.width, result.height, result.colors_used).ratio,
+        ratio=report_of(result, alpha=photo.has_alpha).ratio,
         png_bytes=len(png),
         iterations=result.iterations,
         seconds=time.perf_counter() - started,

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+
 import streamlit as st
+from PIL import ImageColor
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from kmeans_core import RANGES
+from kmeans_core.decoding import WHITE
 from kmeans_core.loading import FORMATS_FOR_PEOPLE
 from kmeans_core.settings import EXERCISE
 
-from .analysis import PIXEL_LIMIT
+from .analysis import PIXEL_LIMIT, filled_digest
 from .keys import DEFAULTS, LINK_VALUES, Keys
 from .samples import SAMPLES, SAMPLES_BY_KEY
 from .settings import EXERCISE_RUN, INIT_LABELS, SPACE_LABELS, Settings, Source
@@ -47,6 +52,47 @@ def _camera_photo() -> UploadedFile | None:
         "(Streamlit Community Cloud is HTTPS); elsewhere the camera stays dark."
     )
     return st.camera_input("Take a photo", key=CAMERA_KEY, resolution="720p")
+
+
+TRANSPARENCY_KEY, FILL_KEY = "transparency", "fill_colour"
+TRANSPARENCY_LABELS = {"keep": "Keep it", "fill": "Fill with a colour"}
+
+
+@dataclass(frozen=True)
+class FilledSource(Source):
+    """An image whose transparency is filled with ``fill``: its digest names the colour
+    too, so every cached computation on it is kept apart from the transparent image's."""
+
+    fill: tuple[int, int, int] = WHITE
+
+    @cached_property
+    def digest(self) -> str:
+        return filled_digest(Source.digest.func(self), self.fill)
+
+
+def _transparency_fill() -> tuple[int, int, int] | None:
+    """The colour to fill transparency with, or None to keep it (the default)."""
+    choice = st.radio(
+        "Transparency",
+        list(TRANSPARENCY_LABELS),
+        format_func=TRANSPARENCY_LABELS.get,
+        key=TRANSPARENCY_KEY,
+        horizontal=True,
+        help="Kept: transparent pixels (alpha under 50 %) stay transparent, in one palette "
+        "entry of their own. Filled: the image is composited over the colour, as an opaque "
+        "image. Images without transparency are the same either way.",
+    )
+    if choice == "keep":
+        return None
+    colour = st.color_picker("Fill colour", "#ffffff", key=FILL_KEY)
+    red, green, blue = ImageColor.getrgb(colour)[:3]
+    return red, green, blue
+
+
+def _filled(source: Source, fill: tuple[int, int, int] | None) -> Source:
+    if fill is None:
+        return source
+    return FilledSource(source.name, source.data, source.is_sample, source.credit, fill=fill)
 
 
 def _limits(setting: str) -> tuple[int, int]:
@@ -119,6 +165,7 @@ def render_sidebar() -> tuple[Source, Settings, bool]:
                 _start(iterations_key),
                 key=iterations_key,
             )
+            fill = _transparency_fill()
         st.divider()
         present = st.toggle(
             "Presentation mode",
@@ -139,11 +186,13 @@ def render_sidebar() -> tuple[Source, Settings, bool]:
             max_iter=int(max_iter),
         )
     if uploaded is not None:
-        return Source(uploaded.name, uploaded.getvalue(), is_sample=False), settings, present
+        source = Source(uploaded.name, uploaded.getvalue(), is_sample=False)
+        return _filled(source, fill), settings, present
     if photo is not None:
-        return Source(CAMERA_PHOTO_NAME, photo.getvalue(), is_sample=False), settings, present
+        source = Source(CAMERA_PHOTO_NAME, photo.getvalue(), is_sample=False)
+        return _filled(source, fill), settings, present
     sample = SAMPLES_BY_KEY[sample_key]
     with st.sidebar:
         st.caption(f"Sample photo: {sample.title} — {sample.credit}.")
     source = Source(sample.title, sample.read(), is_sample=True, credit=sample.credit)
-    return source, settings, present
+    return _filled(source, fill), settings, present

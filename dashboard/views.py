@@ -4,14 +4,31 @@ from __future__ import annotations
 
 import inspect
 import math
+import time
+import zlib
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
-from kmeans_core import hex_color, palette_to_gpl, palette_to_json
+from kmeans_core import (
+    encode_indexed_png,
+    hex_color,
+    palette_to_gpl,
+    palette_to_json,
+    psnr_from_mse,
+)
+from kmeans_core.metrics import squared_error
+from kmeans_core.transparency import dither_keeping_alpha, entry_alpha
 
-from .analysis import Analysis
+from .analysis import (
+    CACHE_TTL_SECONDS,
+    Analysis,
+    prepared_photo,
+    progress_bar,
+    run_in_slot,
+    sampled,
+)
 from .data_urls import data_url
 from .experiments import Rendering, dithered
 from .keys import Keys
@@ -119,15 +136,35 @@ def summary_metrics(analysis: Analysis) -> None:
     result, report = analysis.result, analysis.report
     columns = st.columns(5)
     stat(columns[0], "Colours", f"{result.colors_used:,}", f"from {result.distinct_colors:,}")
-    stat(columns[1], "Compression ratio", f"{report.ratio:.2f}×", "against 24-bit RGB")
+    stat(columns[1], "Compression ratio", f"{report.ratio:.2f}×", f"against {raw_kind(report)}")
     upload = f"your {analysis.input_format}: {human_bytes(analysis.input_bytes)}"
     stat(columns[2], "Indexed PNG", human_bytes(len(analysis.png)), upload)
     stat(columns[3], "MSE", f"{result.mse:,.1f}", "per pixel, R+G+B")
     stat(columns[4], "PSNR", format_psnr(result.psnr), f"{result.iterations} iterations")
 
 
+def raw_kind(report) -> str:
+    """'24-bit RGB', or '32-bit RGBA' for an image with transparency."""
+    return f"{report.bits_per_color}-bit {'RGBA' if report.alpha else 'RGB'}"
+
+
+# Behind an image that has transparency: a checkerboard, as image editors show it, so that
+# what is transparent can be told from what is white.
+_CHECKERBOARD_CSS = """<style>
+[class*="st-key-checkerboard-"] [data-testid="stImage"] img {
+  background: repeating-conic-gradient(#c8ced6 0% 25%, #ffffff 0% 50%) 0 0 / 16px 16px;
+}
+</style>"""
+
+
 def encoded_image(
-    container, data: bytes, *, caption: str, alt: str, image_format: str = "PNG"
+    container,
+    data: bytes,
+    *,
+    caption: str,
+    alt: str,
+    image_format: str = "PNG",
+    checkerboard: bool = False,
 ) -> None:
     """An encoded image (PNG unless said) exactly as it is, full width, with a caption and a
     text alternative.
@@ -138,7 +175,14 @@ def encoded_image(
     again only as a reference to its hash. So an image goes out once per session, whichever
     page shows it and however often. (Given pixels instead, Streamlit would re-encode them
     on every run, as JPEG unless told otherwise, adding colours the palette does not have.)
+
+    ``checkerboard`` shows an image with transparency over a checkerboard (a CSS
+    background, so the image sent keeps its alpha and stays small).
     """
+    if checkerboard:
+        container.html(_CHECKERBOARD_CSS)
+        # the key names the image, as its text alternative does: one a page
+        container = container.container(key=f"checkerboard-{zlib.crc32(alt.encode()):08x}")
     container.image(data_url(data, image_format), caption=caption, alt=alt, width="stretch")
 
 
@@ -158,17 +202,20 @@ def side_by_side(analysis: Analysis, detail: bool = False) -> None:
             photo.crop_png,
             caption=f"Original, {where}",
             alt=f"Original photo {analysis.name}, {where}",
+            checkerboard=analysis.has_alpha,
         )
         encoded_image(
             right,
             analysis.compression.crop_png,
             caption=f"{result.colors_used} colours, {where}",
             alt=f"Compressed with K = {result.k}, {result.colors_used} colours, {where}",
+            checkerboard=analysis.has_alpha,
         )
         return
     shown_h, shown_w = photo.preview_pixels.shape[:2]
     scale = "" if shown_w == result.width else f" · shown at {shown_w}×{shown_h}"
-    sent_as = " (as a quality-95 JPEG)" if photo.preview_format == "JPEG" else ""
+    lossy = photo.preview_format in ("JPEG", "WEBP")
+    sent_as = f" (as a quality-95 {photo.preview_format.title()})" if lossy else ""
     size = f"{result.width}×{result.height} pixels"
     upload = f"{analysis.input_format}, {human_bytes(analysis.input_bytes)}"
     encoded_image(
@@ -177,6 +224,7 @@ def side_by_side(analysis: Analysis, detail: bool = False) -> None:
         image_format=photo.preview_format,
         caption=f"Original · {upload}{scale}{sent_as}",
         alt=f"Original photo {analysis.name}, {size}",
+        checkerboard=analysis.has_alpha,
     )
     png_size = human_bytes(len(analysis.png))
     encoded_image(
@@ -185,21 +233,43 @@ def side_by_side(analysis: Analysis, detail: bool = False) -> None:
         caption=f"Compressed · {result.colors_used} colours, indexed PNG {png_size}{scale}",
         alt=f"{analysis.name} compressed with K = {result.k} to {result.colors_used} colours, "
         f"{size}",
+        checkerboard=analysis.has_alpha,
+    )
+    if analysis.has_alpha:
+        transparency_note(analysis)
+
+
+def transparency_note(analysis: Analysis) -> None:
+    """What happened to the image's transparency, under the two images."""
+    hidden = int(analysis.result.pixel_counts[-1])
+    share = 100 * hidden / analysis.result.pixels
+    st.caption(
+        f"Transparent areas are shown over a checkerboard. Alpha is cut at 50 %: "
+        f"{hidden:,} pixels ({share:.1f} %) are transparent and share one palette entry, "
+        f"on top of the {analysis.result.colors_used - 1} colours K-Means found for the "
+        "opaque ones; partly transparent edges that stay are blended with white. Choose "
+        "*Fill with a colour* under *More settings* for an opaque image instead."
     )
 
 
-def palette_swatches(palette: np.ndarray, pixel_counts: np.ndarray) -> None:
-    """The palette as colour chips, most used first, each with its hex code and share."""
+def palette_swatches(
+    palette: np.ndarray, pixel_counts: np.ndarray, *, alpha: np.ndarray | None = None
+) -> None:
+    """The palette as colour chips, most used first, each with its hex code and share; a
+    transparent entry (``alpha`` 0) as a checkerboard chip."""
     total = max(int(pixel_counts.sum()), 1)
     order = np.argsort(-pixel_counts, kind="stable")
     chips = []
     for index in order:
         if pixel_counts[index] == 0:
             continue
+        share = 100 * pixel_counts[index] / total
+        if alpha is not None and alpha[index] == 0:
+            chips.append(_transparent_chip(share))
+            continue
         rgb = palette[index]
         code = hex_color(rgb)
         ink = "#000000" if _luminance(rgb) > 0.179 else "#ffffff"  # both give 4.5:1 or more
-        share = 100 * pixel_counts[index] / total
         chips.append(
             f'<div class="swatch" title="{code}: {share:.2f} % of the pixels" '
             f'style="background:{code};color:{ink}">'
@@ -207,6 +277,13 @@ def palette_swatches(palette: np.ndarray, pixel_counts: np.ndarray) -> None:
         )
     st.markdown(
         _SWATCH_CSS + f'<div class="palette">{"".join(chips)}</div>', unsafe_allow_html=True
+    )
+
+
+def _transparent_chip(share: float) -> str:
+    return (
+        f'<div class="swatch transparent" title="transparent: {share:.2f} % of the pixels">'
+        f'<span class="hex">transparent</span><span class="share">{share:.1f} %</span></div>'
     )
 
 
@@ -222,6 +299,8 @@ _SWATCH_CSS = """<style>
   flex-direction:column;justify-content:space-between;border:1px solid rgba(0,0,0,.15);
   font-family:ui-monospace,Menlo,Consolas,monospace;}
 .palette .hex {font-size:1rem;font-weight:600;}
+.palette .transparent {color:#000000;
+  background:repeating-conic-gradient(#c8ced6 0% 25%, #ffffff 0% 50%) 0 0 / 16px 16px;}
 .palette .share {font-size:.9rem;}
 </style>"""
 
@@ -229,15 +308,16 @@ _SWATCH_CSS = """<style>
 def compression_card(analysis: Analysis) -> None:
     """The exercise's arithmetic for this image, and the real file sizes beside it."""
     report = analysis.report
+    bits, raw = report.bits_per_color, raw_kind(report)
     raw_bytes = report.bits_original / 8
     png_bytes, file_bytes = len(analysis.png), analysis.input_bytes
     exercise = (
-        f"24 × {report.colors} + {report.pixels:,} × ⌈log₂ {report.colors}⌉ "
+        f"{bits} × {report.colors} + {report.pixels:,} × ⌈log₂ {report.colors}⌉ "
         f"= {report.bits_palette:,} + {report.bits_indices:,}"
     )
     rows = [
         (
-            f"**Raw 24-bit RGB**: 24 bits × {report.pixels:,} pixels",
+            f"**Raw {raw}**: {bits} bits × {report.pixels:,} pixels",
             f"{report.bits_original:,} bits = {human_bytes(raw_bytes)}",
             "1.00×",
         ),
@@ -257,15 +337,21 @@ def compression_card(analysis: Analysis) -> None:
             f"{raw_bytes / file_bytes:.2f}×",
         ),
     ]
-    table = ["| | Size | Against raw 24-bit |", "|---|---:|---:|"]
+    table = [f"| | Size | Against raw {bits}-bit |", "|---|---:|---:|"]
     table += [f"| {what} | {size} | {ratio} |" for what, size, ratio in rows]
+    alpha_note = (
+        " The image has transparency: every pixel and palette entry is RGBA, 32 bits, and "
+        "the transparent entry is one of the K."
+        if report.alpha
+        else ""
+    )
     with st.container(border=True):
         st.subheader("What the compression saves")
         st.markdown("\n".join(table))
         st.caption(
-            f"Ratio = 24·H·W / (24·K + H·W·⌈log₂ K⌉) with H·W = {report.pixels:,} and "
+            f"Ratio = {bits}·H·W / ({bits}·K + H·W·⌈log₂ K⌉) with H·W = {report.pixels:,} and "
             f"K = {report.colors} colours used. The PNG also compresses the indices with zlib; "
-            "a JPEG upload was already compressed, with loss, by other means."
+            f"a JPEG upload was already compressed, with loss, by other means.{alpha_note}"
         )
 
 
@@ -287,9 +373,11 @@ def download(column, label: str, data, file_name: str, mime: str, icon: str) -> 
 
 def downloads(analysis: Analysis) -> None:
     """Download buttons: the indexed PNG and the palette as GIMP .gpl and JSON."""
-    result = analysis.result
+    result, alpha = analysis.result, analysis.compression.palette_alpha
     stem = f"{Path(analysis.name).stem or 'image'}-k{result.k}"
     used = result.pixel_counts > 0
+    # a GIMP palette holds colours only: the transparent entry is left out of it
+    colours = used if alpha is None else used & (alpha == 255)
     columns = st.columns(3)
     png = analysis.png
     download(
@@ -298,7 +386,7 @@ def downloads(analysis: Analysis) -> None:
     download(
         columns[1],
         "Palette (GIMP .gpl)",
-        lambda: palette_to_gpl(result.palette[used], name=stem),
+        lambda: palette_to_gpl(result.palette[colours], name=stem),
         f"{stem}.gpl",
         "text/plain",
         ":material/palette:",
@@ -306,7 +394,11 @@ def downloads(analysis: Analysis) -> None:
     download(
         columns[2],
         "Palette (JSON)",
-        lambda: palette_to_json(result.palette[used], result.pixel_counts[used]),
+        lambda: palette_to_json(
+            result.palette[used],
+            result.pixel_counts[used],
+            alpha=None if alpha is None else alpha[used],
+        ),
         f"{stem}.json",
         "application/json",
         ":material/data_object:",
@@ -330,7 +422,10 @@ def kmeans_rendering(analysis: Analysis) -> Rendering:
 def dithering_section(analysis: Analysis, digest: str, data: bytes) -> None:
     """Plain K-Means beside Floyd–Steinberg dithering with the same palette."""
     result = analysis.result
-    dither, dither_png = dithered(digest, result.palette, data)
+    if analysis.has_alpha:
+        dither, dither_png = dithered_keeping_alpha(digest, result.palette, data)
+    else:
+        dither, dither_png = dithered(digest, result.palette, data)
     plain = kmeans_rendering(analysis)
     st.subheader("Plain or dithered, with the same palette")
     columns = st.columns(2)
@@ -346,6 +441,7 @@ def dithering_section(analysis: Analysis, digest: str, data: bytes) -> None:
                 rendering.preview_png,
                 caption=label,
                 alt=f"{analysis.name} with K = {result.k}: {label}, {result.width}×{result.height}",
+                checkerboard=analysis.has_alpha,
             )
             metrics = st.columns(3)
             stat(metrics[0], "MSE", f"{rendering.mse:,.1f}")
@@ -419,3 +515,35 @@ def code_beside(text: str, formula: str, *functions) -> None:
         st.markdown(text)
         st.latex(formula)
     right.code("\n\n".join(inspect.getsource(f) for f in functions), language="python")
+
+
+@st.cache_data(max_entries=4, ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def dithered_keeping_alpha(
+    digest: str, palette: np.ndarray, _data: bytes
+) -> tuple[Rendering, bytes]:
+    """Floyd–Steinberg onto the opaque colours of ``palette`` (the K-Means palette with its
+    transparent entry last), the transparent pixels kept transparent; and its indexed PNG."""
+    photo = prepared_photo(digest, _data)
+    alpha = entry_alpha(len(palette))
+
+    def work() -> tuple[Rendering, bytes]:
+        report(0.1, "Dithering with the K-Means palette…")
+        started = time.perf_counter()
+        labels = dither_keeping_alpha(photo.pixels, palette, photo.transparent)
+        seconds = time.perf_counter() - started
+        png = encode_indexed_png(palette, labels, alpha=alpha)
+        height, width = photo.preview_pixels.shape[:2]
+        mse = squared_error(photo.pixels, palette[labels]) / labels.size
+        rendering = Rendering(
+            "Floyd–Steinberg",
+            preview_png=encode_indexed_png(palette, sampled(labels, (width, height)), alpha=alpha),
+            png_size=len(png),
+            colors=int(np.count_nonzero(np.bincount(labels.ravel(), minlength=len(palette)))),
+            mse=mse,
+            psnr=psnr_from_mse(mse),
+            seconds=seconds,
+        )
+        return rendering, png
+
+    with progress_bar() as report:
+        return run_in_slot(report, work)

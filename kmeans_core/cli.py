@@ -18,16 +18,22 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import ImageColor
+
 from . import metrics
 from .allocator import keep_freed_memory
 from .colorspace import SPACES
 from .encoding import CompressionReport, encode_indexed_png
 from .errors import ImageError
-from .loading import DEFAULT_MAX_PIXELS, FORMATS_FOR_PEOPLE, load_image
-from .quantization import quantize
-from .remap import dither_to_palette
+from .loading import DEFAULT_MAX_PIXELS, FORMATS_FOR_PEOPLE, load_image, load_image_with_alpha
 from .seeding import INITS
 from .settings import DEFAULTS, EXERCISE, RANGES, Settings
+from .transparency import (
+    dither_keeping_alpha,
+    entry_alpha,
+    quantize_keeping_alpha,
+    transparent_mask,
+)
 
 EXIT_USAGE = 2
 
@@ -129,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--dither", action="store_true", help="Floyd–Steinberg dithering with the K-Means palette"
     )
     parser.add_argument(
+        "--background",
+        metavar="COLOUR",
+        help="composite transparency over COLOUR (white, black, #rrggbb…) and write an opaque "
+        "PNG; without it, transparency is kept",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print one JSON object a file on stdout, one a line"
     )
     return parser
@@ -190,6 +202,21 @@ def _check_arguments(args: argparse.Namespace) -> None:
             raise ValueError(f"{args.output} is a folder; give a file name such as out.png")
     elif args.out_dir.exists() and not args.out_dir.is_dir():
         raise ValueError(f"--out-dir {args.out_dir} is a file; give a folder")
+    background_colour(args.background)  # refused before any folder is made
+
+
+def background_colour(text: str | None) -> tuple[int, int, int] | None:
+    """The RGB of ``--background`` (a colour name, #rgb, #rrggbb, rgb(…)…), None if absent."""
+    if text is None:
+        return None
+    try:
+        red, green, blue = ImageColor.getrgb(text)[:3]
+    except ValueError:
+        raise ValueError(
+            f"--background {text!r} is not a colour; give a name such as white or a code "
+            "such as #rrggbb"
+        ) from None
+    return red, green, blue
 
 
 @dataclass(frozen=True)
@@ -198,10 +225,15 @@ class Options:
 
     max_pixels: int
     dither: bool
+    background: tuple[int, int, int] | None = None  # None: transparency kept
 
     @classmethod
     def of(cls, args: argparse.Namespace) -> Options:
-        return cls(max_pixels=args.max_pixels, dither=args.dither)
+        return cls(
+            max_pixels=args.max_pixels,
+            dither=args.dither,
+            background=background_colour(args.background),
+        )
 
 
 def run(source: Path, output: Path, settings: Settings, *, options: Options) -> dict:
@@ -213,22 +245,25 @@ def run(source: Path, output: Path, settings: Settings, *, options: Options) -> 
         raise ImageError(f"There is no file at {source}; check the path.") from None
     except OSError as exc:
         raise ImageError(f"Cannot read {source} ({exc.strerror}); check the file.") from None
-    image = load_image(input_bytes, max_pixels=options.max_pixels)
+    image, transparent = _decode(input_bytes, options)
     decoded = time.perf_counter()
-    result = quantize(image, settings=settings)
+    result = quantize_keeping_alpha(image, transparent, settings=settings)
     labels, squared_error = result.labels, result.squared_error
     if options.dither:
-        labels = dither_to_palette(image, result.palette)
+        labels = dither_keeping_alpha(image, result.palette, transparent)
         squared_error = metrics.squared_error(image, result.palette[labels])
-    del image
+    alpha = None if transparent is None else entry_alpha(len(result.palette))
+    del image, transparent
     quantized = time.perf_counter()
-    png = encode_indexed_png(result.palette, labels)
+    png = encode_indexed_png(result.palette, labels, alpha=alpha)
     try:
         output.write_bytes(png)
     except OSError as exc:
         raise ValueError(f"cannot write {output} ({exc.strerror}); check the folder") from None
     finished = time.perf_counter()
-    arithmetic = CompressionReport(result.width, result.height, result.colors_used)
+    arithmetic = CompressionReport(
+        result.width, result.height, result.colors_used, alpha=alpha is not None
+    )
     mse = squared_error / result.pixels
     psnr = metrics.psnr_from_mse(mse)
     return {
@@ -251,6 +286,7 @@ def run(source: Path, output: Path, settings: Settings, *, options: Options) -> 
         "wcss": result.wcss,
         "wcss_history": list(result.wcss_history),
         "dither": options.dither,
+        "alpha": alpha is not None,
         "mse": mse,
         "psnr": None if math.isinf(psnr) else psnr,
         "bits_original": arithmetic.bits_original,
@@ -259,11 +295,23 @@ def run(source: Path, output: Path, settings: Settings, *, options: Options) -> 
         "png_bytes": len(png),
         "input_bytes": len(input_bytes),
         "palette": result.palette.tolist(),
+        "palette_alpha": None if alpha is None else alpha.tolist(),
         "seconds": finished - started,
         "seconds_decode": decoded - started,
         "seconds_quantize": quantized - decoded,
         "seconds_encode": finished - quantized,
     }
+
+
+def _decode(input_bytes: bytes, options: Options):
+    """The pixels and the mask of transparent pixels (None: opaque); with ``--background``
+    everything is composited over it, as an opaque image."""
+    if options.background is not None:
+        return load_image(
+            input_bytes, max_pixels=options.max_pixels, background=options.background
+        ), None
+    decoded = load_image_with_alpha(input_bytes, max_pixels=options.max_pixels)
+    return decoded.pixels, transparent_mask(decoded.alpha)
 
 
 # --- batch: many inputs, one PNG each in --out-dir, on a process pool ------------------------

@@ -5,7 +5,7 @@ cropped, turned upright (EXIF orientation), converted to 8-bit RGB (transparency
 over a background colour inside Pillow, 16-bit scaled, CMYK through its ICC profile),
 reduced if asked, and written into the result. So a 40-megapixel RGBA PNG costs its
 decoded pixels (4 bytes each) and the RGB result (3 bytes each), never a full-size float,
-RGBA or RGB copy on top.
+RGBA or RGB copy on top; kept, its alpha channel costs one byte a pixel more.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from PIL import Image, ImageCms
 
 WHITE = (255, 255, 255)
 TILE_PIXELS = 1 << 21  # source pixels converted at a time: 8 MB of RGBA
+# With the alpha band kept (one more byte a pixel at full size), half the tile keeps a
+# 40-megapixel RGBA PNG within the decoding bound of 50 MiB + 8 MiB a megapixel.
+ALPHA_TILE_PIXELS = TILE_PIXELS // 2
 ORIENTATION_TAG = 0x0112
 ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
 SIXTEEN_BIT_MODES = {"I;16", "I;16L", "I;16B", "I;16N", "I"}  # "I": 16-bit PNG grey
@@ -67,22 +70,67 @@ def to_rgb_array(
     pixels handled at a time. Even an RGB image goes tile by tile: ``np.asarray`` of a
     whole image holds its bytes twice (Pillow's encoded chunks, then their join).
     """
+    rgb, _ = _convert(
+        image, size=size, background=background, tile_pixels=tile_pixels, keep_alpha=False
+    )
+    return rgb
+
+
+def to_rgb_and_alpha(
+    image: Image.Image,
+    *,
+    size: tuple[int, int] | None = None,
+    background: tuple[int, int, int] = WHITE,
+    tile_pixels: int = ALPHA_TILE_PIXELS,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """As :func:`to_rgb_array` (colours composited over ``background``), and the alpha
+    channel beside them: (H, W) uint8, box-filtered like the colours; None when the image
+    has no transparency."""
+    return _convert(
+        image,
+        size=size,
+        background=background,
+        tile_pixels=tile_pixels,
+        keep_alpha=has_transparency(image),
+    )
+
+
+def _convert(
+    image: Image.Image,
+    *,
+    size: tuple[int, int] | None,
+    background: tuple[int, int, int],
+    tile_pixels: int,
+    keep_alpha: bool,
+) -> tuple[np.ndarray, np.ndarray | None]:
     turn = orientation(image)
     upright = upright_size(image)
     width, height = upright if size is None else size
     convert = tile_converter(image, background=background)
     out = np.empty((height, width, 3), dtype=np.uint8)
+    alpha = np.empty((height, width), dtype=np.uint8) if keep_alpha else None
     for tile in _tiles(upright, (width, height), tile_pixels):
         stored = image.crop(_stored_box(tile.source, image.size, turn))
-        rgb = convert(stored)
-        if turn in _TRANSPOSES:
-            rgb = rgb.transpose(_TRANSPOSES[turn])
-        if tile.resize_box is not None:
-            rgb = rgb.resize(tile.size, Image.Resampling.BOX, box=tile.resize_box)
-        left, top, right, bottom = tile.target
-        pixels = np.asarray(rgb)
-        out[top:bottom, left:right] = pixels if pixels.ndim == 3 else pixels[:, :, None]
-    return out
+        if alpha is None:
+            rgb = convert(stored)
+        else:  # one conversion to RGBA serves both the alpha band and the composite
+            rgba = stored if stored.mode == "RGBA" else stored.convert("RGBA")
+            _place(alpha, tile, rgba.getchannel("A"), turn)
+            rgb = composite(rgba, background=background)
+        _place(out, tile, rgb, turn)
+    return out, alpha
+
+
+def _place(out: np.ndarray, tile: Tile, converted: Image.Image, turn: int) -> None:
+    """Turn ``converted`` upright, reduce it if the tile asks, and write it into ``out``."""
+    if turn in _TRANSPOSES:
+        converted = converted.transpose(_TRANSPOSES[turn])
+    if tile.resize_box is not None:
+        converted = converted.resize(tile.size, Image.Resampling.BOX, box=tile.resize_box)
+    left, top, right, bottom = tile.target
+    pixels = np.asarray(converted)
+    grey_into_rgb = out.ndim == 3 and pixels.ndim == 2
+    out[top:bottom, left:right] = pixels[:, :, None] if grey_into_rgb else pixels
 
 
 # --- conversion of one tile to 8-bit RGB (or grey "L") -------------------------------------

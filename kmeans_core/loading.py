@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -16,8 +17,9 @@ import numpy as np
 import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
-from .decoding import WHITE, to_rgb_array, upright_size
+from .decoding import WHITE, to_rgb_and_alpha, to_rgb_array, upright_size
 from .errors import ImageError
+from .transparency import ALPHA_CUT
 
 # HEIC and HEIF, the iPhone's format, through libheif; Pillow reads AVIF itself.
 pillow_heif.register_heif_opener()
@@ -48,7 +50,10 @@ def load_image(
         ImageError: for empty, truncated, corrupt, non-image or over-limit input.
     """
     _check_background(background)
-    return _load(source, max_pixels=max_pixels, fit_pixels=None, background=background)[0]
+    decoded = _load(
+        source, max_pixels=max_pixels, fit_pixels=None, background=background, keep_alpha=False
+    )
+    return decoded.pixels
 
 
 def load_image_fitted(
@@ -65,10 +70,45 @@ def load_image_fitted(
     a full-size array. Returns the pixels and the image's (width, height) before the
     reduction, after the EXIF orientation.
     """
-    if fit_pixels < 1:
-        raise ValueError(f"fit_pixels must be at least 1, got {fit_pixels}")
+    _check_fit(fit_pixels)
     _check_background(background)
-    return _load(source, max_pixels=max_pixels, fit_pixels=fit_pixels, background=background)
+    decoded = _load(
+        source,
+        max_pixels=max_pixels,
+        fit_pixels=fit_pixels,
+        background=background,
+        keep_alpha=False,
+    )
+    return decoded.pixels, decoded.size
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """An image's pixels, its transparency and its size before any reduction."""
+
+    pixels: np.ndarray  # (H, W, 3) uint8, transparency composited over the background
+    alpha: np.ndarray | None  # (H, W) uint8; None when no pixel is under ALPHA_CUT
+    size: tuple[int, int]  # (width, height) of the file, upright, before any reduction
+
+
+def load_image_with_alpha(
+    source: Source,
+    *,
+    fit_pixels: int | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    background: tuple[int, int, int] = WHITE,
+) -> Decoded:
+    """Like :func:`load_image` (and :func:`load_image_fitted`, given ``fit_pixels``), with
+    the alpha channel kept beside the composited pixels, one byte a pixel, reduced like
+    them. An image with no pixel of alpha under ``ALPHA_CUT`` comes back without (None):
+    it is opaque once alpha is cut to one bit.
+    """
+    if fit_pixels is not None:
+        _check_fit(fit_pixels)
+    _check_background(background)
+    return _load(
+        source, max_pixels=max_pixels, fit_pixels=fit_pixels, background=background, keep_alpha=True
+    )
 
 
 def fitted_size(size: tuple[int, int], fit_pixels: int) -> tuple[int, int]:
@@ -82,6 +122,11 @@ def fitted_size(size: tuple[int, int], fit_pixels: int) -> tuple[int, int]:
     fitted_width = min(fitted_width, max(1, fit_pixels // fitted_height))
     fitted_height = min(fitted_height, max(1, fit_pixels // fitted_width))
     return fitted_width, fitted_height
+
+
+def _check_fit(fit_pixels: int) -> None:
+    if fit_pixels < 1:
+        raise ValueError(f"fit_pixels must be at least 1, got {fit_pixels}")
 
 
 def _check_background(background: tuple[int, int, int]) -> None:
@@ -101,7 +146,8 @@ def _load(
     max_pixels: int,
     fit_pixels: int | None,
     background: tuple[int, int, int],
-) -> tuple[np.ndarray, tuple[int, int]]:
+    keep_alpha: bool,
+) -> Decoded:
     stream = _open_stream(source)
     with warnings.catch_warnings():
         # Pillow's own bomb warning fires between ~89 and ~179 MP; our limit is checked below.
@@ -112,7 +158,10 @@ def _load(
             image.load()
             size = upright_size(image)
             fitted = size if fit_pixels is None else fitted_size(size, fit_pixels)
-            rgb = to_rgb_array(image, size=fitted, background=background)
+            if keep_alpha:
+                rgb, alpha = to_rgb_and_alpha(image, size=fitted, background=background)
+            else:
+                rgb, alpha = to_rgb_array(image, size=fitted, background=background), None
         except ImageError:
             raise
         except MemoryError:
@@ -124,7 +173,9 @@ def _load(
             raise ImageError(
                 f"The file is damaged or incomplete ({_short(exc)}); re-export or re-download it."
             ) from None
-    return rgb, size
+    if alpha is not None and int(alpha.min()) >= ALPHA_CUT:
+        alpha = None
+    return Decoded(rgb, alpha, size)
 
 
 def _open_stream(source: Source) -> BinaryIO:

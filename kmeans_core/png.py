@@ -30,20 +30,46 @@ def bit_depth_for(colors: int) -> int:
     raise ValueError(f"an indexed PNG holds at most 256 colours, not {colors}")
 
 
-def write_indexed_png(palette: np.ndarray, indices: np.ndarray, level: int = 6) -> bytes:
-    """PNG bytes for ``indices`` (H, W) < len(``palette``), ``palette`` (P, 3) uint8."""
+def write_indexed_png(
+    palette: np.ndarray,
+    indices: np.ndarray,
+    level: int = 6,
+    *,
+    alpha: np.ndarray | None = None,
+) -> bytes:
+    """PNG bytes for ``indices`` (H, W) < len(``palette``), ``palette`` (P, 3) uint8.
+
+    ``alpha`` (P,) uint8, each entry's opacity (0: transparent, 255: opaque), goes into a
+    tRNS chunk right after PLTE; none is written when every entry is opaque.
+    """
     height, width = indices.shape
     bits = bit_depth_for(len(palette))
     header = struct.pack(">IIBBBBB", width, height, bits, _COLOR_TYPE_PALETTE, 0, 0, 0)
+    transparency = _transparency(alpha, len(palette))
     return b"".join(
         [
             _SIGNATURE,
             _chunk(b"IHDR", header),
             _chunk(b"PLTE", np.ascontiguousarray(palette, dtype=np.uint8).tobytes()),
+            _chunk(b"tRNS", transparency) if transparency else b"",
             _chunk(b"IDAT", _deflate(_scanlines(indices, bits), level)),
             _chunk(b"IEND", b""),
         ]
     )
+
+
+def _transparency(alpha: np.ndarray | None, colors: int) -> bytes:
+    """The tRNS chunk's data: one alpha byte an entry, without the trailing 255s (a decoder
+    takes entries past the chunk's end as opaque); empty when every entry is opaque."""
+    if alpha is None:
+        return b""
+    alpha = np.asarray(alpha, dtype=np.uint8).ravel()
+    if len(alpha) != colors:
+        raise ValueError(
+            f"alpha must hold one value per palette entry ({colors}), not {len(alpha)}"
+        )
+    see_through = np.flatnonzero(alpha != 255)
+    return alpha[: see_through[-1] + 1].tobytes() if len(see_through) else b""
 
 
 def _scanlines(indices: np.ndarray, bits: int) -> bytes:

@@ -23,7 +23,11 @@ def images() -> None:
 images()  # the images first: on a phone the metric cards come below them
 views.summary_metrics(analysis)
 st.subheader(f"Palette: {analysis.result.colors_used} colours, most used first")
-views.palette_swatches(analysis.result.palette, analysis.result.pixel_counts)
+views.palette_swatches(
+    analysis.result.palette,
+    analysis.result.pixel_counts,
+    alpha=analysis.compression.palette_alpha,
+)
 views.compression_card(analysis)
 st.subheader("Downloads")
 views.downloads(analysis)
