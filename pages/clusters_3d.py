@@ -32,10 +32,13 @@ def scatter() -> None:
         "colours look dense. Large outlined markers: the centroids. Drag to rotate, scroll to "
         "zoom, double-click to reset."
     )
+    # A transparent image's last palette entry is its transparent pixels: not a colour
+    # K-Means found, and not drawn (nor are those pixels).
+    palette = result.palette[:-1] if analysis.has_alpha else result.palette
     figure = figures.cluster_scatter(
         photo.sample_rgb,
         analysis.compression.sample_labels,
-        result.palette,
+        palette,
         color_by,
         centroid_paths=result.centroid_history if paths else None,
     )

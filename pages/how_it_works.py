@@ -93,11 +93,12 @@ st.markdown(
     "sidebar and compare the curves on the **Convergence** page."
 )
 st.header("5. What the compression saves")
-bits, colors = report.bits_per_index, report.colors
+bits, colors, depth = report.bits_per_index, report.colors, report.bits_per_color
 original, compressed = tex(report.bits_original), tex(report.bits_compressed)
-st.latex(rf"\underbrace{{24 \times {tex(m)}}}_{{\text{{24-bit RGB}}}} = {original}\ \text{{bits}}")
+kind = "32-bit RGBA" if report.alpha else "24-bit RGB"
+st.latex(rf"\underbrace{{{depth} \times {tex(m)}}}_{{\text{{{kind}}}}} = {original}\ \text{{bits}}")
 st.latex(
-    rf"\underbrace{{24 \times {colors}}}_{{\text{{palette}}}} + "
+    rf"\underbrace{{{depth} \times {colors}}}_{{\text{{palette}}}} + "
     rf"\underbrace{{{tex(m)} \times \lceil \log_2 {colors} \rceil}}"
     rf"_{{\text{{{bits} bits a pixel}}}}"
     rf" = {tex(report.bits_palette)} + {tex(report.bits_indices)} = {compressed}\ \text{{bits}}"
