@@ -47,6 +47,7 @@ SMALL_SIZE = (640, 427)
 PAGE_ORDER = (
     "3-D clusters",
     "Convergence",
+    "Step by step",
     "Choose K",
     "Compare quantizers",
     "Is it good compression?",

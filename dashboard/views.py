@@ -510,11 +510,12 @@ def bad_starts(outcomes, name: str, k: int) -> None:
 def code_beside(text: str, formula: str, *functions) -> None:
     """A formula with its words on the left, the source of the ``functions`` that compute
     it on the right: read from the module itself, so it is always the code that runs."""
-    left, right = st.columns([0.42, 0.58])
+    left, right = st.columns([0.36, 0.64])
     with left:
         st.markdown(text)
         st.latex(formula)
-    right.code("\n\n".join(inspect.getsource(f) for f in functions), language="python")
+    source = "\n\n".join(inspect.getsource(f) for f in functions)
+    right.code(source, language="python", wrap_lines=True)  # no sideways scrolling
 
 
 @st.cache_data(max_entries=4, ttl=CACHE_TTL_SECONDS, show_spinner=False)

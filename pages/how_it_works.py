@@ -66,8 +66,8 @@ views.code_beside(
 )
 views.code_beside(
     "**Repeat** both steps for a number of iterations:",
-    r"\text{for } t = 1, \dots, T: \quad c := \text{assign}(X, \mu), "
-    r"\quad \mu := \text{move}(X, c)",
+    r"\begin{aligned} & \text{for } t = 1, \dots, T: \\ "
+    r"& \quad c := \text{assign}(X, \mu) \\ & \quad \mu := \text{move}(X, c) \end{aligned}",
     run_kmeans,
 )
 st.markdown(
