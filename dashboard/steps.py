@@ -132,16 +132,18 @@ def _png_at(
 
 
 @st.cache_data(max_entries=64, ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def step_view_png(
+def step_view_image(
     digest: str, settings: Settings, number: int, _steps: ExerciseSteps, _photo: Photo
-) -> bytes:
-    """The image at half-step ``number``, at the step view's size."""
+) -> tuple[bytes, str]:
+    """The image at half-step ``number``, at the step view's size: (file bytes, format).
+    The start is the photo, sent as the original's preview is (a JPEG for photos: a
+    quarter of a PNG's bytes); every other step an indexed PNG of its K colours."""
     step = _steps.steps[number]
     image = _image_at_size(_photo, VIEW_LONG_SIDE)
     if step.kind == START:
-        return png_bytes(image)
+        return encode_preview(image)
     labels = nearest_centroids(image, _steps.centroids[step.assignment - 1], settings.space)
-    return _png_at(image, step, _steps.centroids, labels)
+    return _png_at(image, step, _steps.centroids, labels), "PNG"
 
 
 def explanation(step: HalfStep, k: int) -> str:

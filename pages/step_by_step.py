@@ -80,7 +80,7 @@ with left:
         "(grey before the first assignment); the centroids with the trail of where they "
         "have been."
     )
-image = steps.step_view_png(source.digest, exercise, number, run, analysis.photo)
+image, image_format = steps.step_view_image(source.digest, exercise, number, run, analysis.photo)
 what = (
     "the photo, before any assignment"
     if step.kind == START
@@ -91,6 +91,7 @@ views.encoded_image(
     image,
     caption=f"Step {number}, {step.title}: {what}",
     alt=f"{analysis.name} at step {number} of the exercise's run, {step.title}, K = {run.k}",
+    image_format=image_format,
 )
 wcss_steps = [s for s in run.steps if s.wcss is not None]
 views.plotly_chart(
