@@ -15,6 +15,17 @@ _PAGE_CSS = """<style>
 /* A disabled widget's label (the sample list while an upload is shown) stays readable:
    Streamlit's own grey has a contrast of 2.5:1 on the sidebar, WCAG asks for 4.5:1. */
 [data-testid="stWidgetLabel"][disabled] p {color: #4b5563;}
+/* Source code (How it works): the highlighter's colours darkened to a contrast of at least
+   4.5:1 on the code block's grey, as WCAG asks; some of Streamlit's fall short of it. */
+[data-testid="stCode"] .token.keyword, [data-testid="stCode"] .token.boolean {color: #1e40af;}
+[data-testid="stCode"] .token.string, [data-testid="stCode"] .token.triple-quoted-string
+  {color: #166534;}
+[data-testid="stCode"] .token.number {color: #9a3412;}
+[data-testid="stCode"] .token.comment {color: #4b5563;}
+[data-testid="stCode"] .token.function, [data-testid="stCode"] .token.class-name,
+[data-testid="stCode"] .token.builtin {color: #5b21b6;}
+[data-testid="stCode"] .token.operator, [data-testid="stCode"] .token.punctuation
+  {color: #374151;}
 /* Phones: metric cards two to a row, not one full-width card under another. */
 @media (max-width: 640px) {
   [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"]
