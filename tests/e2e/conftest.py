@@ -14,9 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from . import accessibility, app, files
 from .server import StreamlitServer
+
+# expect()'s own default is 5 s: on a busy 2-core machine a rerun can take longer. A failure
+# guard only; a test that waits for a computation gives its own, longer timeout.
+expect.set_options(timeout=30_000)
 
 E2E_DIR = Path(__file__).resolve().parent
 CHROMIUM = app.CHROMIUM
