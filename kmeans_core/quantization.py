@@ -150,7 +150,9 @@ def quantize(
     taking precedence. Lloyd's algorithm runs on the image's distinct colours weighted by
     their pixel counts (exactly the same algorithm as on every pixel), ``n_init`` times,
     keeping the lowest WCSS. Images with many colours get a warm start on a coarse colour
-    grid first; the answer is still Lloyd on the real colours. The palette is RGB in either
+    grid first; the answer is still Lloyd on the real colours. ``exercise=True`` runs the
+    classic exercise instead (see :class:`~kmeans_core.settings.Settings`): its random start
+    on the pixels, no grid, once. The palette is RGB in either
     colour space. ``colors``, the image's own :func:`~kmeans_core.colors.image_colors`,
     saves counting them again when one image is quantized at several settings.
     ``progress(fraction, message)`` reports the work.
