@@ -12,7 +12,6 @@ import streamlit as st
 from kmeans_core import (
     Settings,
     assign_to_palette,
-    dither_to_palette,
     encode_indexed_png,
     mean_delta_e,
     pillow_quantize,
@@ -20,6 +19,7 @@ from kmeans_core import (
     quantize,
 )
 from kmeans_core.metrics import squared_error
+from kmeans_core.transparency import dither_keeping_alpha, entry_alpha
 
 from .analysis import (
     CACHE_TTL_SECONDS,
@@ -49,15 +49,23 @@ class Rendering:
 
 
 def _rendering(
-    name: str, photo: Photo, palette, labels, seconds: float, png: bytes | None = None
+    name: str,
+    photo: Photo,
+    palette,
+    labels,
+    seconds: float,
+    png: bytes | None = None,
+    *,
+    alpha: np.ndarray | None = None,
 ) -> Rendering:
-    """Score ``labels`` into ``palette`` against the photo; keep only what the page shows."""
+    """Score ``labels`` into ``palette`` (entries of ``alpha``, if given) against the photo;
+    keep only what the page shows."""
     mse = squared_error(photo.pixels, palette[labels]) / labels.size
     colors = int(np.count_nonzero(np.bincount(labels.ravel(), minlength=len(palette))))
     height, width = photo.preview_pixels.shape[:2]
     return Rendering(
         name,
-        preview_png=encode_indexed_png(palette, sampled(labels, (width, height))),
+        preview_png=encode_indexed_png(palette, sampled(labels, (width, height)), alpha=alpha),
         png_size=len(png or encode_indexed_png(palette, labels)),
         colors=colors,
         mse=mse,
@@ -69,16 +77,19 @@ def _rendering(
 @st.cache_data(max_entries=4, ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def dithered(digest: str, palette: np.ndarray, _data: bytes) -> tuple[Rendering, bytes]:
     """The image with Floyd–Steinberg dithering onto ``palette`` (the K-Means palette), and
-    its indexed PNG (for the download)."""
+    its indexed PNG (for the download). A transparent image's transparent pixels keep the
+    palette's last, transparent, entry; the others are dithered onto the opaque ones."""
     photo = prepared_photo(digest, _data)
+    alpha = entry_alpha(len(palette)) if photo.has_alpha else None
 
     def work() -> tuple[Rendering, bytes]:
         report(0.1, "Dithering with the K-Means palette…")
         started = time.perf_counter()
-        labels = dither_to_palette(photo.pixels, palette)
+        labels = dither_keeping_alpha(photo.pixels, palette, photo.transparent)
         seconds = time.perf_counter() - started
-        png = encode_indexed_png(palette, labels)
-        return _rendering("Floyd–Steinberg", photo, palette, labels, seconds, png), png
+        png = encode_indexed_png(palette, labels, alpha=alpha)
+        rendering = _rendering("Floyd–Steinberg", photo, palette, labels, seconds, png, alpha=alpha)
+        return rendering, png
 
     with progress_bar() as report:
         return run_in_slot(report, work)

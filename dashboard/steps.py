@@ -167,10 +167,9 @@ def explanation(step: HalfStep, k: int) -> str:
 
 def step_state(run: ExerciseSteps, step: HalfStep, *, with_image: bool = False) -> StepState:
     """What the figures draw at ``step``."""
-    name = "0" if step.kind == START else f"{step.kind[0]}{step.iteration}"
     wcss = "" if step.wcss is None else f" · WCSS {step.wcss:,.0f}"
     return StepState(
-        name=name,
+        name=step.name,
         title=f"Step {step.number} of {len(run.steps) - 1}: {step.title}{wcss}",
         labels=run.labels_at(step),
         centroids=run.centroids_at(step),

@@ -4,35 +4,28 @@ from __future__ import annotations
 
 import inspect
 import math
-import time
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 from kmeans_core import (
-    encode_indexed_png,
     hex_color,
     palette_to_gpl,
     palette_to_json,
-    psnr_from_mse,
 )
-from kmeans_core.metrics import squared_error
-from kmeans_core.transparency import dither_keeping_alpha, entry_alpha
 
 from .analysis import (
-    CACHE_TTL_SECONDS,
     Analysis,
-    prepared_photo,
-    progress_bar,
-    run_in_slot,
-    sampled,
 )
 from .data_urls import data_url
 from .experiments import Rendering, dithered
 from .keys import Keys
 from .settings import SHORT_RUN_LABELS, SPACE_LABELS, Settings, run_choice
+from .step_figures import start_spread
+from .steps import StartOutcome
 
 _PRESENTATION_CSS = """<style>
 /* Presentation mode: everything larger, for the back row of a lecture hall. */
@@ -422,10 +415,7 @@ def kmeans_rendering(analysis: Analysis) -> Rendering:
 def dithering_section(analysis: Analysis, digest: str, data: bytes) -> None:
     """Plain K-Means beside Floyd–Steinberg dithering with the same palette."""
     result = analysis.result
-    if analysis.has_alpha:
-        dither, dither_png = dithered_keeping_alpha(digest, result.palette, data)
-    else:
-        dither, dither_png = dithered(digest, result.palette, data)
+    dither, dither_png = dithered(digest, result.palette, data)
     plain = kmeans_rendering(analysis)
     st.subheader("Plain or dithered, with the same palette")
     columns = st.columns(2)
@@ -464,11 +454,9 @@ def dithering_section(analysis: Analysis, digest: str, data: bytes) -> None:
     )
 
 
-def bad_starts(outcomes, name: str, k: int) -> None:
+def bad_starts(outcomes: Sequence[StartOutcome], name: str, k: int) -> None:
     """The exercise's run from several seeds: the spread of the final WCSS, the best and the
     worst side by side, and any cluster that went empty, with what the engine did."""
-    from .step_figures import start_spread
-
     finals = [o.wcss for o in outcomes]
     best = min(outcomes, key=lambda o: o.wcss)
     worst = max(outcomes, key=lambda o: o.wcss)
@@ -516,35 +504,3 @@ def code_beside(text: str, formula: str, *functions) -> None:
         st.latex(formula)
     source = "\n\n".join(inspect.getsource(f) for f in functions)
     right.code(source, language="python", wrap_lines=True)  # no sideways scrolling
-
-
-@st.cache_data(max_entries=4, ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def dithered_keeping_alpha(
-    digest: str, palette: np.ndarray, _data: bytes
-) -> tuple[Rendering, bytes]:
-    """Floyd–Steinberg onto the opaque colours of ``palette`` (the K-Means palette with its
-    transparent entry last), the transparent pixels kept transparent; and its indexed PNG."""
-    photo = prepared_photo(digest, _data)
-    alpha = entry_alpha(len(palette))
-
-    def work() -> tuple[Rendering, bytes]:
-        report(0.1, "Dithering with the K-Means palette…")
-        started = time.perf_counter()
-        labels = dither_keeping_alpha(photo.pixels, palette, photo.transparent)
-        seconds = time.perf_counter() - started
-        png = encode_indexed_png(palette, labels, alpha=alpha)
-        height, width = photo.preview_pixels.shape[:2]
-        mse = squared_error(photo.pixels, palette[labels]) / labels.size
-        rendering = Rendering(
-            "Floyd–Steinberg",
-            preview_png=encode_indexed_png(palette, sampled(labels, (width, height)), alpha=alpha),
-            png_size=len(png),
-            colors=int(np.count_nonzero(np.bincount(labels.ravel(), minlength=len(palette)))),
-            mse=mse,
-            psnr=psnr_from_mse(mse),
-            seconds=seconds,
-        )
-        return rendering, png
-
-    with progress_bar() as report:
-        return run_in_slot(report, work)

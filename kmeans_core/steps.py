@@ -44,6 +44,11 @@ class HalfStep:
     assignment: int
 
     @property
+    def name(self) -> str:
+        """Short, for a slider: '0' at the start, then 'A1', 'U1', 'A2', …"""
+        return "0" if self.kind == START else f"{self.kind[0]}{self.iteration}"
+
+    @property
     def title(self) -> str:
         if self.kind == START:
             return "Start"
@@ -62,25 +67,37 @@ def half_steps(result: Quantization, *, iterations: int | None = None) -> list[H
     return steps
 
 
+class _Pixels:
+    """Pixels (…, 3) uint8 counted once, so that assigning them to several sets of
+    centroids measures each distinct colour once per set."""
+
+    def __init__(self, rgb: np.ndarray, space: str) -> None:
+        self.codes = pack_rgb(rgb)
+        self.colors = count_colors(self.codes)
+        self.points = to_space(self.colors.colors, space)
+        self.space = space
+
+    def nearest(self, centroids: np.ndarray) -> np.ndarray:
+        """Each pixel's nearest of ``centroids`` (K, 3) RGB, ties to the lowest index; flat
+        uint8."""
+        targets = to_space(np.asarray(centroids, dtype=np.float64), self.space)
+        nearest = find_closest_centroids(self.points, targets).astype(np.uint8)
+        return labels_per_pixel(self.codes, self.colors.codes, nearest)
+
+
 def nearest_centroids(rgb: np.ndarray, centroids: np.ndarray, space: str) -> np.ndarray:
     """The cluster of every (…, 3) uint8 ``rgb`` pixel: its nearest of ``centroids`` (K, 3)
-    RGB, measured in ``space``, ties to the lowest index; computed once per distinct colour.
-    Returns a flat uint8 array."""
-    codes = pack_rgb(rgb)
-    colors = count_colors(codes)
-    nearest = find_closest_centroids(
-        to_space(colors.colors, space), to_space(np.asarray(centroids, dtype=np.float64), space)
-    )
-    return labels_per_pixel(codes, colors.codes, nearest.astype(np.uint8))
+    RGB, measured in ``space``, ties to the lowest index. Returns a flat uint8 array."""
+    return _Pixels(rgb, space).nearest(centroids)
 
 
 def assignments(rgb: np.ndarray, result: Quantization, iterations: int) -> np.ndarray:
     """(iterations, n) uint8: the cluster of each of the ``rgb`` (n, 3) points at the
     assignment step of iterations 1 to ``iterations``."""
-    history, space = result.centroid_history, result.space
+    pixels = _Pixels(rgb, result.space)
     labels = np.empty((iterations, len(rgb)), dtype=np.uint8)
     for t in range(iterations):
-        labels[t] = nearest_centroids(rgb, history[t], space)
+        labels[t] = pixels.nearest(result.centroid_history[t])
     return labels
 
 

@@ -38,96 +38,113 @@ def move(by: int) -> None:
     st.session_state[STEP_KEY] = min(max(st.session_state.get(STEP_KEY, 0) + by, 0), last)
 
 
-st.header("Step through it")
-controls = st.columns([1, 1, 5], vertical_alignment="bottom")
-controls[0].button(
-    "Previous", icon=":material/skip_previous:", on_click=move, args=(-1,), width="stretch"
-)
-controls[1].button("Next", icon=":material/skip_next:", on_click=move, args=(1,), width="stretch")
-number = controls[2].select_slider(
-    "Half-step",
-    options=range(last + 1),
-    format_func=lambda n: steps.step_state(run, run.steps[n]).name,
-    key=STEP_KEY,
-)
-step = run.steps[number]
-state = steps.step_state(run, step)
-st.subheader(f"Step {number} of {last}: {step.title}")
-st.markdown(steps.explanation(step, run.k))
-numbers = st.columns(3)
-previous = run.steps[number - 1].wcss if number > 1 else None
-if step.wcss is None:
-    views.stat(numbers[0], "WCSS", "—", "no pixel is assigned yet")
-else:
-    change = (
-        f"{100 * (step.wcss / previous - 1):+.2f} % from step {number - 1}"
-        if previous
-        else "the first assignment"
+# Each part reruns alone (st.fragment): a step through the run does not rebuild the
+# animation, nor a speed change the step view.
+@st.fragment
+def step_through() -> None:
+    """Previous, Next and a slider over the half-steps, and everything that follows them."""
+    st.header("Step through it")
+    controls = st.columns([1, 1, 5], vertical_alignment="bottom")
+    controls[0].button(
+        "Previous", icon=":material/skip_previous:", on_click=move, args=(-1,), width="stretch"
     )
-    views.stat(numbers[0], "WCSS", views.big_number(step.wcss), change, f"{step.wcss:,.0f}")
-views.stat(numbers[1], "Iteration", f"{step.iteration} of {run.iterations}", step.kind)
-views.stat(
-    numbers[2],
-    "The run",
-    "converged" if run.converged else f"{run.iterations} iterations",
-    "a fixed point: nothing changes" if run.converged else "the exercise's limit",
-)
-left, right = st.columns([0.55, 0.45])
-with left:
-    views.plotly_chart(step_figures.step_scene(run.sample_rgb, state), "step_scene")
+    controls[1].button(
+        "Next", icon=":material/skip_next:", on_click=move, args=(1,), width="stretch"
+    )
+    number = controls[2].select_slider(
+        "Half-step",
+        options=range(last + 1),
+        format_func=lambda n: run.steps[n].name,
+        key=STEP_KEY,
+    )
+    step = run.steps[number]
+    state = steps.step_state(run, step)
+    st.subheader(f"Step {number} of {last}: {step.title}")
+    st.markdown(steps.explanation(step, run.k))
+    numbers = st.columns(3)
+    previous = run.steps[number - 1].wcss if number > 1 else None
+    if step.wcss is None:
+        views.stat(numbers[0], "WCSS", "—", "no pixel is assigned yet")
+    else:
+        change = (
+            f"{100 * (step.wcss / previous - 1):+.2f} % from step {number - 1}"
+            if previous
+            else "the first assignment"
+        )
+        views.stat(numbers[0], "WCSS", views.big_number(step.wcss), change, f"{step.wcss:,.0f}")
+    views.stat(numbers[1], "Iteration", f"{step.iteration} of {run.iterations}", step.kind)
+    views.stat(
+        numbers[2],
+        "The run",
+        "converged" if run.converged else f"{run.iterations} iterations",
+        "a fixed point: nothing changes" if run.converged else "the exercise's limit",
+    )
+    left, right = st.columns([0.55, 0.45])
+    with left:
+        views.plotly_chart(step_figures.step_scene(run.sample_rgb, state), "step_scene")
+        st.caption(
+            f"{len(run.sample_rgb):,} of the pixels, in the colour of their cluster's centroid "
+            "(grey before the first assignment); the centroids with the trail of where they "
+            "have been."
+        )
+    image, image_format = steps.step_view_image(
+        source.digest, exercise, number, run, analysis.photo
+    )
+    what = (
+        "the photo, before any assignment"
+        if step.kind == START
+        else "every pixel in its centroid's colour"
+    )
+    views.encoded_image(
+        right,
+        image,
+        caption=f"Step {number}, {step.title}: {what}",
+        alt=f"{analysis.name} at step {number} of the exercise's run, {step.title}, K = {run.k}",
+        image_format=image_format,
+    )
+    wcss_steps = [s for s in run.steps if s.wcss is not None]
+    views.plotly_chart(
+        step_figures.half_step_wcss(
+            [s.number for s in wcss_steps],
+            [s.kind for s in wcss_steps],
+            [s.wcss for s in wcss_steps],
+            number,
+        ),
+        "half_step_wcss",
+    )
     st.caption(
-        f"{len(run.sample_rgb):,} of the pixels, in the colour of their cluster's centroid "
-        "(grey before the first assignment); the centroids with the trail of where they "
-        "have been."
+        "The WCSS falls at every half-step: an Assign gives each pixel a centroid at least as "
+        "close as its last one, and an Update moves each centroid to the one point nearest, in "
+        "squared distance, to all of its pixels: their mean."
     )
-image, image_format = steps.step_view_image(source.digest, exercise, number, run, analysis.photo)
-what = (
-    "the photo, before any assignment"
-    if step.kind == START
-    else "every pixel in its centroid's colour"
-)
-views.encoded_image(
-    right,
-    image,
-    caption=f"Step {number}, {step.title}: {what}",
-    alt=f"{analysis.name} at step {number} of the exercise's run, {step.title}, K = {run.k}",
-    image_format=image_format,
-)
-wcss_steps = [s for s in run.steps if s.wcss is not None]
-views.plotly_chart(
-    step_figures.half_step_wcss(
-        [s.number for s in wcss_steps],
-        [s.kind for s in wcss_steps],
-        [s.wcss for s in wcss_steps],
-        number,
-    ),
-    "half_step_wcss",
-)
-st.caption(
-    "The WCSS falls at every half-step: an Assign gives each pixel a centroid at least as "
-    "close as its last one, and an Update moves each centroid to the one point nearest, in "
-    "squared distance, to all of its pixels: their mean."
-)
 
-st.header("Play it in the browser")
-speed = st.segmented_control(
-    "Speed", list(step_figures.SPEEDS_MS), default="Normal", key="step_speed"
-)
-animation = step_figures.steps_animation(
-    run.sample_rgb,
-    [steps.step_state(run, s, with_image=True) for s in run.steps],
-    step_figures.SPEEDS_MS[speed or "Normal"],
-)
-views.plotly_chart(animation, "steps_animation")
-note = (
-    f" It shows the first {steps.ANIMATED_ITERATIONS} of the run's {run.iterations} iterations."
-    if run.iterations > steps.ANIMATED_ITERATIONS
-    else ""
-)
-st.caption(
-    f"One frame per half-step ({len(run.steps)} frames), played by Plotly in your browser: "
-    f"nothing is asked of the server while it plays.{note}"
-)
+
+@st.fragment
+def animation() -> None:
+    """Every half-step as one Plotly animation, played in the browser."""
+    st.header("Play it in the browser")
+    speed = st.segmented_control(
+        "Speed", list(step_figures.SPEEDS_MS), default="Normal", key="step_speed"
+    )
+    animation = step_figures.steps_animation(
+        run.sample_rgb,
+        [steps.step_state(run, s, with_image=True) for s in run.steps],
+        step_figures.SPEEDS_MS[speed or "Normal"],
+    )
+    views.plotly_chart(animation, "steps_animation")
+    note = (
+        f" It shows the first {steps.ANIMATED_ITERATIONS} of the run's {run.iterations} iterations."
+        if run.iterations > steps.ANIMATED_ITERATIONS
+        else ""
+    )
+    st.caption(
+        f"One frame per half-step ({len(run.steps)} frames), played by Plotly in your browser: "
+        f"nothing is asked of the server while it plays.{note}"
+    )
+
+
+step_through()
+animation()
 
 st.header("Bad starts")
 st.markdown(
