@@ -6,7 +6,8 @@ For each photo, a fresh ``streamlit run streamlit_app.py`` (log in ``test-artifa
 one headless Chromium session (Debian's ``/usr/bin/chromium``) go through what a user does:
 open the app, upload the photo, change K twice with the keyboard (K → K+1 → K+2), then
 visit every page twice. Each step is timed from the action to its result on screen (the
-script idle and every image in the main area decoded), and the bytes the server sent for it
+script idle, what the step asks for shown, no element still loading its code, every Plotly
+chart drawn and every image decoded: checked every 10 ms), and the bytes the server sent for it
 are counted: websocket frames plus HTTP bodies, as Chromium's DevTools protocol reports
 them. The server's peak RSS (VmHWM) is read after each step.
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -54,8 +56,36 @@ PAGE_ORDER = (
     "How it works",
     "Compress",
 )
-IMAGES_READY = """() => Array.from(document.querySelectorAll("[data-testid='stMain'] img"))
-    .every(img => img.complete && img.naturalWidth > 0)"""
+# A step's result is on screen when the script is idle, the main area shows what the step
+# asks for (a text, as a regular expression; a page title), every element in it is drawn (no
+# placeholder for code still loading, every Plotly chart drawn) and every image decoded.
+# Checked every POLL_MS: Playwright's own waits for an element poll at 0, 20, 70, 170 and
+# 270 ms, then every 500 ms, which added up to half a second to any step slower than 270 ms
+# and nothing to the floor, which is faster.
+SETTLED = """({text, heading}) => {
+    const app = document.querySelector("[data-testid='stApp']");
+    const main = document.querySelector("[data-testid='stMain']");
+    if (!app || !main || app.getAttribute("data-test-script-state") !== "notRunning") {
+        return false;
+    }
+    if (heading && !Array.from(main.querySelectorAll("h1"))
+            .some(h => h.textContent.includes(heading))) {
+        return false;
+    }
+    if (text && !new RegExp(text).test(main.textContent)) {
+        return false;
+    }
+    if (main.querySelector("[data-testid='stSkeleton']")) {
+        return false;  // an element whose code is still loading
+    }
+    const charts = Array.from(main.querySelectorAll("[data-testid='stPlotlyChart']"));
+    if (!charts.every(chart => chart.querySelector(".js-plotly-plot .main-svg"))) {
+        return false;
+    }
+    return Array.from(main.querySelectorAll("img"))
+        .every(img => img.complete && img.naturalWidth > 0);
+}"""
+POLL_MS = 10  # a timer, not requestAnimationFrame: checking must not make the browser draw
 TARGETS = {  # photo -> (K change ÷ (engine + floor), bytes per K change)
     "small": (1.5, 500_000),
     "12mp": (1.3, 1_000_000),
@@ -117,34 +147,59 @@ class Run:
         return [s for s in self.steps if s.name.startswith("K change")]
 
 
-def measure(page, server: StreamlitServer, traffic: Traffic, action: Callable[[], None]):
-    """Run ``action`` (which returns once its result is on screen); time it, count bytes."""
+def measure(
+    page,
+    server: StreamlitServer,
+    traffic: Traffic,
+    action: Callable[[], None],
+    *,
+    text: str = "",
+    heading: str = "",
+):
+    """Do ``action``, then wait for its result (see SETTLED); time it, count bytes."""
     before = traffic.total
     started = time.perf_counter()
     action()
-    page.wait_for_function(IMAGES_READY, timeout=app.RUN_TIMEOUT_MS)
+    settle(page, text=text, heading=heading)
     seconds = time.perf_counter() - started
     time.sleep(0.3)  # late frames (the script-finished message) belong to this step
     return seconds, traffic.total - before, server.memory_mb()["VmHWM"]
 
 
-def press_slider(page, slider, key: str, expected_text: str) -> None:
-    """One keyboard step on ``slider``, then wait for ``expected_text`` and an idle script."""
-    slider.focus()
-    slider.press(key)
-    page.get_by_text(expected_text).first.wait_for(timeout=app.RUN_TIMEOUT_MS)
-    app.wait_idle(page)
+def settle(page, *, text: str = "", heading: str = "") -> None:
+    """Wait for SETTLED."""
+    page.wait_for_function(
+        SETTLED,
+        arg={"text": text, "heading": heading},
+        polling=POLL_MS,
+        timeout=app.RUN_TIMEOUT_MS,
+    )
+
+
+def number_shown(name: str, value: int) -> str:
+    """A regular expression for the text ``name = value`` (and not ``value`` followed by more
+    digits)."""
+    return re.escape(f"{name} = {value}") + r"(?!\d)"
+
+
+def press_key(slider, key: str) -> Callable[[], None]:
+    """One keyboard step on ``slider``."""
+
+    def action() -> None:
+        slider.focus()
+        slider.press(key)
+
+    return action
 
 
 def k_slider(page):
     return page.get_by_test_id("stSidebar").get_by_role("slider").first
 
 
-def go_to(page, title: str) -> None:
+def follow_link(page, title: str) -> Callable[[], None]:
+    """Click the sidebar's link to the page ``title``."""
     link = page.get_by_test_id("stSidebarNavLink").filter(has=page.get_by_text(title, exact=True))
-    link.click()
-    app.main(page).locator("h1").filter(has_text=title).wait_for(timeout=app.RUN_TIMEOUT_MS)
-    app.wait_idle(page)
+    return link.click
 
 
 def measure_floor() -> float:
@@ -154,18 +209,12 @@ def measure_floor() -> float:
         traffic = Traffic()
         traffic.attach(page)
         page.goto(server.url)
-        page.get_by_text("value = 16 ").wait_for(timeout=app.RUN_TIMEOUT_MS)
-        app.wait_idle(page)
+        settle(page, text=number_shown("value", 16))
+        slider = page.get_by_role("slider").first
         times = []
         for value in range(17, 23):
-            seconds, _, _ = measure(
-                page,
-                server,
-                traffic,
-                lambda value=value: press_slider(
-                    page, page.get_by_role("slider").first, "ArrowRight", f"value = {value} "
-                ),
-            )
+            move = press_key(slider, "ArrowRight")
+            seconds, _, _ = measure(page, server, traffic, move, text=number_shown("value", value))
             times.append(seconds)
     return min(times)
 
@@ -199,20 +248,23 @@ def measure_app(run: Run, photo: Path) -> None:
         traffic = Traffic()
         traffic.attach(page)
 
-        def record(name: str, action: Callable[[], None]) -> None:
-            seconds, sent, peak = measure(page, server, traffic, action)
+        def record(name: str, action: Callable[[], None], **wanted: str) -> None:
+            seconds, sent, peak = measure(page, server, traffic, action, **wanted)
             run.steps.append(Step(name, seconds, sent, peak))
 
-        record("first load", lambda: app.open_app(page, server.url, k=run.k))
-        record("upload → result", lambda: app.upload(page, photo))
+        record(
+            "first load",
+            lambda: page.goto(f"{server.url}/?k={run.k}"),
+            heading="Compress",
+        )
+        upload = page.get_by_test_id("stFileUploaderDropzoneInput")
+        record("upload → result", lambda: upload.set_input_files(photo), text=re.escape(photo.name))
         for k in (run.k + 1, run.k + 2):
-            record(
-                f"K change → {k}",
-                lambda k=k: press_slider(page, k_slider(page), "ArrowRight", f"K = {k} "),
-            )
+            move = press_key(k_slider(page), "ArrowRight")
+            record(f"K change → {k}", move, text=number_shown("K", k))
         for visit in ("first", "second"):
             for title in PAGE_ORDER:
-                record(f"{title}, {visit} visit", lambda title=title: go_to(page, title))
+                record(f"{title}, {visit} visit", follow_link(page, title), heading=title)
         if app.exception_count(page) or app.error_messages(page):
             raise RuntimeError(f"the app showed an error; see {server.log_path}")
 
@@ -265,7 +317,9 @@ def report(runs: list[Run], machine: list[tuple[str, str]]) -> str:
     lines += [
         "",
         "Method: one fresh server per photo, one headless Chromium session; each step timed "
-        "from the action to its result on screen (script idle, every image decoded); bytes "
+        "from the action to its result on screen (script idle, the step's text or title "
+        "shown, no element still loading, every Plotly chart drawn, every image decoded; "
+        "checked every 10 ms); bytes "
         "= websocket frames + HTTP bodies sent by the server for that step; peak = the "
         "server's VmHWM after the step. Floor: a bare Streamlit app swapping one 1200-px "
         "indexed PNG per slider move (best of 6 moves). Engine: `python -m kmeans_core` "

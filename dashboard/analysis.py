@@ -312,33 +312,58 @@ def crop_box_of(width: int, height: int, side: int = CROP_SIDE) -> tuple[int, in
 
 
 PROGRESS_INTERVAL_SECONDS = 0.1
+PROGRESS_SHOWN_AFTER_SECONDS = 0.3
+
+
+class ProgressBar:
+    """A progress bar in the page that appears only for work that takes a while.
+
+    Reports in the first ``PROGRESS_SHOWN_AFTER_SECONDS`` draw nothing: a K change on a
+    small photo is done by then, and a bar that flashes up and vanishes costs the browser
+    two redraws of the page for nothing. After that it is redrawn at most ten times a
+    second: K-Means reports every iteration, and a hundred redraws, each a message the
+    browser renders, would cost more than the clustering. A :meth:`notice` (waiting for
+    another user's computation) is drawn at once.
+    """
+
+    def __init__(self) -> None:
+        self._started = time.monotonic()
+        self._drawn = -math.inf
+        self._bar = None  # the st.empty() it draws in, made on the first draw
+
+    def __call__(self, fraction: float, message: str) -> None:
+        now = time.monotonic()
+        shown = now - self._started >= PROGRESS_SHOWN_AFTER_SECONDS
+        if shown and now - self._drawn >= PROGRESS_INTERVAL_SECONDS:
+            self._draw(fraction, message, now)
+
+    def notice(self, message: str) -> None:
+        """Draw ``message`` now, on an empty bar."""
+        self._draw(0.0, message, time.monotonic())
+
+    def _draw(self, fraction: float, message: str, now: float) -> None:
+        if self._bar is None:
+            self._bar = st.empty()
+        self._bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+        self._drawn = now
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.empty()
 
 
 @contextmanager
-def progress_bar() -> Iterator[Progress]:
-    """A progress bar in the page, gone when the block ends, on an error too.
-
-    It is redrawn at most ten times a second: K-Means reports every iteration, and a
-    hundred redraws, each a message the browser renders, cost a fast run more than its
-    clustering. The first report is drawn at once (a waiting notice among them).
+def progress_bar() -> Iterator[ProgressBar]:
+    """A :class:`ProgressBar`, gone when the block ends, on an error too.
 
     Create it inside the cached function that reports to it: a bar made outside and passed
     in cannot be replayed when the cache answers (Streamlit raises CacheReplayClosureError).
     """
-    bar = st.empty()
-    drawn = -math.inf
-
-    def report(fraction: float, message: str) -> None:
-        nonlocal drawn
-        now = time.monotonic()
-        if now - drawn >= PROGRESS_INTERVAL_SECONDS:
-            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
-            drawn = now
-
+    bar = ProgressBar()
     try:
-        yield report
+        yield bar
     finally:
-        bar.empty()
+        bar.close()
 
 
 class ComputeSlot:
@@ -354,19 +379,21 @@ class ComputeSlot:
         self._line: deque[object] = deque()  # the computation running, then those waiting
 
     @contextmanager
-    def held(self, report: Progress) -> Iterator[None]:
+    def held(self, report: Progress, notice: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Wait for this computation's turn, then hold the slot; while waiting, tell the user
+        where they stand with ``notice(message)`` (by default ``report(0.0, message)``)."""
         ticket = object()
         with self._changed:
             self._line.append(ticket)
         try:  # whatever happens while waiting or working, the ticket leaves the line
-            self._wait_for_turn(ticket, report)
+            self._wait_for_turn(ticket, notice or (lambda message: report(0.0, message)))
             yield
         finally:
             with self._changed:
                 self._line.remove(ticket)
                 self._changed.notify_all()
 
-    def _wait_for_turn(self, ticket: object, report: Progress) -> None:
+    def _wait_for_turn(self, ticket: object, notice: Callable[[str], None]) -> None:
         told = 0
         while True:
             with self._changed:
@@ -378,7 +405,7 @@ class ComputeSlot:
                     continue
             # Outside the lock: drawing the notice is where Streamlit stops a run the user
             # has replaced (a new K, another page), by raising.
-            report(0.0, waiting_message(ahead))
+            notice(waiting_message(ahead))
             told = ahead
 
 
@@ -393,9 +420,10 @@ def waiting_message(ahead: int) -> str:
 _COMPUTE_SLOT = ComputeSlot()
 
 
-def run_in_slot(report: Progress, work: Callable[[], T]) -> T:
-    """Run ``work`` when no other heavy computation is running, saying so while it waits."""
-    with _COMPUTE_SLOT.held(report):
+def run_in_slot(bar: ProgressBar, work: Callable[[], T]) -> T:
+    """Run ``work`` when no other heavy computation is running, saying so on ``bar`` while
+    it waits."""
+    with _COMPUTE_SLOT.held(bar, bar.notice):
         return work()
 
 
@@ -502,10 +530,14 @@ def _compress(photo: Photo, settings: Settings, report: Progress) -> Compression
     left, top, right, bottom = photo.crop_box
     preview_height, preview_width = photo.preview_pixels.shape[:2]
     preview_labels = sampled(labels, (preview_width, preview_height))
+    png = encode_indexed_png(palette, labels, alpha=alpha)
     return Compression(
         result=result,
-        png=encode_indexed_png(palette, labels, alpha=alpha),
-        preview_png=encode_indexed_png(palette, preview_labels, alpha=alpha),
+        png=png,
+        # an image no larger than the preview is its own preview: the same file
+        preview_png=png
+        if preview_labels is labels
+        else encode_indexed_png(palette, preview_labels, alpha=alpha),
         crop_png=encode_indexed_png(palette, labels[top:bottom, left:right], alpha=alpha),
         sample_labels=labels.reshape(-1)[photo.sample_index],
         palette_alpha=alpha,

@@ -26,7 +26,7 @@ from .analysis import (
     PREVIEW_LOSSLESS_COLORS,
     Analysis,
     Photo,
-    Progress,
+    ProgressBar,
     compress,
     crop_box_of,
     png_bytes,
@@ -128,7 +128,7 @@ def codec_comparison(digest: str, settings: Settings, _data: bytes) -> CodecComp
         return _compare(photo, result, settings, report)
 
 
-def _slotted_encoder(report: Progress) -> Encoder:
+def _slotted_encoder(report: ProgressBar) -> Encoder:
     """:func:`encode` in the compute slot, each trial reported."""
     tried = [0]
 
@@ -141,7 +141,7 @@ def _slotted_encoder(report: Progress) -> Encoder:
 
 
 def _compare(
-    photo: Photo, result: Quantization, settings: Settings, report: Progress
+    photo: Photo, result: Quantization, settings: Settings, report: ProgressBar
 ) -> CodecComparison:
     report(0.02, "Writing the K-Means PNGs…")
 

@@ -384,3 +384,16 @@ def quantizer_bars(
     figure.update_traces(textposition="outside", cliponaxis=False)
     figure.update_layout(height=440, margin=dict(l=10, r=10, t=60, b=10), font=FONT)
     return figure
+
+
+def sized_for_screen(figure: go.Figure, size: int) -> go.Figure:
+    """``figure`` with its type, axes and hover labels at ``size`` px; returns it."""
+    figure.update_layout(font_size=size, hoverlabel_font_size=size)
+    axis_fonts = dict(tickfont_size=size - 2, title_font_size=size)
+    if figure.layout.scene is not None and figure.data and figure.data[0].type == "scatter3d":
+        figure.update_scenes(xaxis=axis_fonts, yaxis=axis_fonts, zaxis=axis_fonts)
+    else:
+        figure.update_xaxes(**axis_fonts)
+        figure.update_yaxes(**axis_fonts)
+        figure.update_annotations(font_size=size)
+    return figure

@@ -22,6 +22,7 @@ from .analysis import (
 )
 from .data_urls import data_url
 from .experiments import Rendering, dithered
+from .figures import sized_for_screen
 from .keys import Keys
 from .settings import SHORT_RUN_LABELS, SPACE_LABELS, Settings, run_choice
 from .step_figures import start_spread
@@ -54,17 +55,16 @@ def presenting() -> bool:
     return bool(st.session_state.get(Keys.present))
 
 
-def plotly_chart(figure, key: str) -> None:
-    """Draw a Plotly figure full width, its type sized for presentation mode or not."""
-    size = CHART_FONT[presenting()]
-    figure.update_layout(font_size=size, hoverlabel_font_size=size)
-    axis_fonts = dict(tickfont_size=size - 2, title_font_size=size)
-    if figure.layout.scene is not None and figure.data and figure.data[0].type == "scatter3d":
-        figure.update_scenes(xaxis=axis_fonts, yaxis=axis_fonts, zaxis=axis_fonts)
-    else:
-        figure.update_xaxes(**axis_fonts)
-        figure.update_yaxes(**axis_fonts)
-        figure.update_annotations(font_size=size)
+def chart_font_size() -> int:
+    """The charts' type size: larger in presentation mode."""
+    return CHART_FONT[presenting()]
+
+
+def plotly_chart(figure, key: str, *, styled: bool = False) -> None:
+    """Draw a Plotly figure full width, its type sized for presentation mode or not
+    (``styled``: already sized by :func:`~dashboard.figures.sized_for_screen`)."""
+    if not styled:
+        sized_for_screen(figure, chart_font_size())
     st.plotly_chart(figure, width="stretch", key=key)
 
 

@@ -126,12 +126,14 @@ def animation() -> None:
     speed = st.segmented_control(
         "Speed", list(step_figures.SPEEDS_MS), default="Normal", key="step_speed"
     )
-    animation = step_figures.steps_animation(
-        run.sample_rgb,
-        [steps.step_state(run, s, with_image=True) for s in run.steps],
+    animation = steps.animation_figure(
+        source.digest,
+        exercise,
+        source.data,
         step_figures.SPEEDS_MS[speed or "Normal"],
+        views.chart_font_size(),
     )
-    views.plotly_chart(animation, "steps_animation")
+    views.plotly_chart(animation, "steps_animation", styled=True)
     note = (
         f" It shows the first {steps.ANIMATED_ITERATIONS} of the run's {run.iterations} iterations."
         if run.iterations > steps.ANIMATED_ITERATIONS

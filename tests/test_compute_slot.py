@@ -97,47 +97,103 @@ def test_a_run_stopped_while_it_waits_leaves_the_line():
     assert done.wait(timeout=10), "the line is stuck behind the stopped run"
 
 
+class FakeBar:
+    """What st.empty() returns, recording what is drawn in it."""
+
+    def __init__(self) -> None:
+        self.drawn: list[str] = []
+        self.emptied = False
+
+    def progress(self, fraction: float, text: str) -> None:
+        self.drawn.append(text)
+
+    def empty(self) -> None:
+        self.emptied = True
+
+
+class Clock:
+    """time.monotonic for dashboard.analysis, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def fake_bar_and_clock(monkeypatch) -> tuple[list[FakeBar], Clock]:
+    import dashboard.analysis as analysis
+
+    made: list[FakeBar] = []
+    clock = Clock()
+
+    def empty() -> FakeBar:
+        made.append(FakeBar())
+        return made[-1]
+
+    monkeypatch.setattr(analysis.st, "empty", empty)
+    monkeypatch.setattr(analysis.time, "monotonic", clock)
+    return made, clock
+
+
+def test_quick_work_draws_no_progress_bar(monkeypatch):
+    import dashboard.analysis as analysis
+
+    made, clock = fake_bar_and_clock(monkeypatch)
+    with analysis.progress_bar() as report:
+        for t in range(20):  # 20 iterations in 0.2 s
+            report(t / 20, f"iteration {t}")
+            clock.now += 0.01
+    assert made == []  # not even an empty element: nothing for the browser to draw
+
+
 def test_the_progress_bar_is_redrawn_at_most_ten_times_a_second(monkeypatch):
     import dashboard.analysis as analysis
 
-    class Bar:
-        def __init__(self) -> None:
-            self.drawn: list[str] = []
-            self.emptied = False
-
-        def progress(self, fraction: float, text: str) -> None:
-            self.drawn.append(text)
-
-        def empty(self) -> None:
-            self.emptied = True
-
-    bar = Bar()
-    monkeypatch.setattr(analysis.st, "empty", lambda: bar)
+    made, clock = fake_bar_and_clock(monkeypatch)
     with analysis.progress_bar() as report:
-        for t in range(200):  # K-Means reporting every iteration, far faster than 10 a second
+        for t in range(200):  # K-Means reporting every 1/64 s for 3.1 s
             report(t / 200, f"iteration {t}")
-    assert bar.drawn[0] == "iteration 0"  # the first report at once
-    assert len(bar.drawn) < 200
+            clock.now += 1 / 64
+    (bar,) = made
+    assert bar.drawn[0] == "iteration 20"  # shown once the work has taken 0.3 s
+    assert 20 <= len(bar.drawn) <= 29  # 2.8 s more, at most ten a second
     assert bar.emptied
+
+
+def test_a_waiting_notice_is_drawn_at_once(monkeypatch):
+    import dashboard.analysis as analysis
+
+    made, _ = fake_bar_and_clock(monkeypatch)
+    slot = analysis.ComputeSlot()
+    entered, leave = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with slot.held(lambda f, m: None):
+            entered.set()
+            leave.wait(timeout=10)
+
+    threading.Thread(target=first, daemon=True).start()
+    assert entered.wait(timeout=10)
+    threading.Timer(0.2, leave.set).start()
+    with analysis.progress_bar() as bar, slot.held(bar, bar.notice):
+        pass
+    (drawn,) = made
+    assert drawn.drawn[:1] == [analysis.waiting_message(1)]
+    assert drawn.emptied
 
 
 def test_the_progress_bar_goes_on_an_error_too(monkeypatch):
     import dashboard.analysis as analysis
 
-    emptied = []
-
-    class Bar:
-        def progress(self, fraction: float, text: str) -> None:
-            pass
-
-        def empty(self) -> None:
-            emptied.append(True)
-
-    monkeypatch.setattr(analysis.st, "empty", Bar)
+    made, clock = fake_bar_and_clock(monkeypatch)
     try:
         with analysis.progress_bar() as report:
+            clock.now += 0.5
             report(0.5, "halfway")
             raise ValueError("a damaged file")
     except ValueError:
         pass
-    assert emptied == [True]
+    (bar,) = made
+    assert bar.drawn == ["halfway"]
+    assert bar.emptied
