@@ -43,6 +43,7 @@ _PAGE_CSS = """<style>
 </style>"""
 
 return_large_blocks()  # sessions compute on threads: keep freed images from piling up
+session.freeze_loaded_objects()  # the modules above: no garbage collector pass after every run
 
 st.set_page_config(
     page_title="K-Means image compression",
