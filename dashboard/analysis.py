@@ -320,16 +320,19 @@ class ProgressBar:
 
     Reports in the first ``PROGRESS_SHOWN_AFTER_SECONDS`` draw nothing: a K change on a
     small photo is done by then, and a bar that flashes up and vanishes costs the browser
-    two redraws of the page for nothing. After that it is redrawn at most ten times a
-    second: K-Means reports every iteration, and a hundred redraws, each a message the
-    browser renders, would cost more than the clustering. A :meth:`notice` (waiting for
-    another user's computation) is drawn at once.
+    two redraws of the page for nothing. Its place in the page is taken at once, drawn or
+    not, so that the elements after it keep their place from run to run: the browser keeps
+    a large element (an image) it has seen at the same place and is then sent only its hash.
+
+    After that it is redrawn at most ten times a second: K-Means reports every iteration,
+    and a hundred redraws, each a message the browser renders, would cost more than the
+    clustering. A :meth:`notice` (waiting for another user's computation) is drawn at once.
     """
 
     def __init__(self) -> None:
         self._started = time.monotonic()
         self._drawn = -math.inf
-        self._bar = None  # the st.empty() it draws in, made on the first draw
+        self._bar = st.empty()
 
     def __call__(self, fraction: float, message: str) -> None:
         now = time.monotonic()
@@ -342,14 +345,11 @@ class ProgressBar:
         self._draw(0.0, message, time.monotonic())
 
     def _draw(self, fraction: float, message: str, now: float) -> None:
-        if self._bar is None:
-            self._bar = st.empty()
         self._bar.progress(min(max(fraction, 0.0), 1.0), text=message)
         self._drawn = now
 
     def close(self) -> None:
-        if self._bar is not None:
-            self._bar.empty()
+        self._bar.empty()
 
 
 @contextmanager
@@ -420,10 +420,11 @@ def waiting_message(ahead: int) -> str:
 _COMPUTE_SLOT = ComputeSlot()
 
 
-def run_in_slot(bar: ProgressBar, work: Callable[[], T]) -> T:
+def run_in_slot(bar: ProgressBar | Progress, work: Callable[[], T]) -> T:
     """Run ``work`` when no other heavy computation is running, saying so on ``bar`` while
     it waits."""
-    with _COMPUTE_SLOT.held(bar, bar.notice):
+    notice = bar.notice if isinstance(bar, ProgressBar) else None
+    with _COMPUTE_SLOT.held(bar, notice):
         return work()
 
 
