@@ -5,7 +5,9 @@ import streamlit as st
 from dashboard import figures, session, views
 
 analysis = session.require()
-views.page_header("3-D clusters", analysis, session.current_settings())
+settings = session.current_settings()
+source = session.current_source()
+views.page_header("3-D clusters", analysis, settings)
 result, photo = analysis.result, analysis.photo
 
 
@@ -35,14 +37,17 @@ def scatter() -> None:
     # A transparent image's last palette entry is its transparent pixels: not a colour
     # K-Means found, and not drawn (nor are those pixels).
     palette = result.palette[:-1] if analysis.has_alpha else result.palette
-    figure = figures.cluster_scatter(
-        photo.sample_rgb,
-        analysis.compression.sample_labels,
-        palette,
-        color_by,
-        centroid_paths=result.centroid_history if paths else None,
+    views.cached_chart(
+        "clusters_3d",
+        (source.digest, settings, color_by, paths),
+        lambda: figures.cluster_scatter(
+            photo.sample_rgb,
+            analysis.compression.sample_labels,
+            palette,
+            color_by,
+            centroid_paths=result.centroid_history if paths else None,
+        ),
     )
-    views.plotly_chart(figure, key="clusters_3d")
 
 
 scatter()

@@ -36,15 +36,16 @@ for column, name in zip(columns[1:], names, strict=True):  # each appears as it 
     rendering = experiments.other_quantizer(source.digest, settings.k, name, source.data)
     show(column, rendering)
     renderings.append(rendering)
-views.plotly_chart(
-    figures.quantizer_bars(
+views.cached_chart(
+    "quantizer_bars",
+    (source.digest, settings),
+    lambda: figures.quantizer_bars(
         [r.name for r in renderings],
         [r.mse for r in renderings],
         [r.psnr for r in renderings],
         [r.seconds for r in renderings],
         [r.png_size for r in renderings],
     ),
-    key="quantizer_bars",
 )
 best_other = min(renderings[1:], key=lambda r: r.mse)
 st.markdown(

@@ -39,7 +39,11 @@ views.stat(columns[3], "Restarts", f"{result.n_init}", f"kept restart {result.be
 
 log_y = st.toggle("Logarithmic WCSS axis", key="log_wcss")
 histories = [run.wcss_history for run in result.runs]
-views.plotly_chart(figures.wcss_curves(histories, result.best_run, result.phases, log_y), "wcss")
+views.cached_chart(
+    "wcss",
+    (source.digest, settings, log_y),
+    lambda: figures.wcss_curves(histories, result.best_run, result.phases, log_y),
+)
 if len(result.phases) > 1:
     st.caption(
         "This image has many colours, so the first iterations run on colour grids ("

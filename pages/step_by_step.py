@@ -81,7 +81,11 @@ def step_through() -> None:
     )
     left, right = st.columns([0.55, 0.45])
     with left:
-        views.plotly_chart(step_figures.step_scene(run.sample_rgb, state), "step_scene")
+        views.cached_chart(
+            "step_scene",
+            (source.digest, exercise, number),
+            lambda: step_figures.step_scene(run.sample_rgb, state),
+        )
         st.caption(
             f"{len(run.sample_rgb):,} of the pixels, in the colour of their cluster's centroid "
             "(grey before the first assignment); the centroids with the trail of where they "
@@ -103,14 +107,15 @@ def step_through() -> None:
         image_format=image_format,
     )
     wcss_steps = [s for s in run.steps if s.wcss is not None]
-    views.plotly_chart(
-        step_figures.half_step_wcss(
+    views.cached_chart(
+        "half_step_wcss",
+        (source.digest, exercise, number),
+        lambda: step_figures.half_step_wcss(
             [s.number for s in wcss_steps],
             [s.kind for s in wcss_steps],
             [s.wcss for s in wcss_steps],
             number,
         ),
-        "half_step_wcss",
     )
     st.caption(
         "The WCSS falls at every half-step: an Assign gives each pixel a centroid at least as "
