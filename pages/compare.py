@@ -38,7 +38,8 @@ for column, name in zip(columns[1:], names, strict=True):  # each appears as it 
     renderings.append(rendering)
 views.cached_chart(
     "quantizer_bars",
-    (source.digest, settings),
+    # the timings too: a result computed again (after its cache let it go) takes its own
+    (source.digest, settings, tuple(r.seconds for r in renderings)),
     lambda: figures.quantizer_bars(
         [r.name for r in renderings],
         [r.mse for r in renderings],
