@@ -379,14 +379,14 @@ class ComputeSlot:
         self._line: deque[object] = deque()  # the computation running, then those waiting
 
     @contextmanager
-    def held(self, report: Progress, notice: Callable[[str], None] | None = None) -> Iterator[None]:
+    def held(self, notice: Callable[[str], None]) -> Iterator[None]:
         """Wait for this computation's turn, then hold the slot; while waiting, tell the user
-        where they stand with ``notice(message)`` (by default ``report(0.0, message)``)."""
+        where they stand with ``notice(message)``."""
         ticket = object()
         with self._changed:
             self._line.append(ticket)
         try:  # whatever happens while waiting or working, the ticket leaves the line
-            self._wait_for_turn(ticket, notice or (lambda message: report(0.0, message)))
+            self._wait_for_turn(ticket, notice)
             yield
         finally:
             with self._changed:
@@ -420,11 +420,10 @@ def waiting_message(ahead: int) -> str:
 _COMPUTE_SLOT = ComputeSlot()
 
 
-def run_in_slot(bar: ProgressBar | Progress, work: Callable[[], T]) -> T:
+def run_in_slot(bar: ProgressBar, work: Callable[[], T]) -> T:
     """Run ``work`` when no other heavy computation is running, saying so on ``bar`` while
     it waits."""
-    notice = bar.notice if isinstance(bar, ProgressBar) else None
-    with _COMPUTE_SLOT.held(bar, notice):
+    with _COMPUTE_SLOT.held(bar.notice):
         return work()
 
 

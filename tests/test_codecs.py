@@ -266,10 +266,20 @@ def test_a_large_image_is_compared_on_a_reduced_copy_in_its_own_palette(monkeypa
     from kmeans_core import Settings, assign_to_palette
 
     monkeypatch.setattr(codec_view, "COMPARE_PIXELS", 30_000)
-    steps = []
+
+    class Reports(list):
+        """A progress bar that keeps what it is told."""
+
+        def __call__(self, fraction: float, message: str) -> None:
+            self.append((fraction, message))
+
+        def notice(self, message: str) -> None:
+            pass
+
+    steps = Reports()
     photo = analysis._prepare(coffee_png, lambda f, m: None)
     result = analysis._compress(photo, Settings(), lambda f, m: None).result
-    comparison = codec_view._compare(photo, result, Settings(), lambda f, m: steps.append((f, m)))
+    comparison = codec_view._compare(photo, result, Settings(), steps)
     assert comparison.reduced and comparison.width * comparison.height <= 30_000
     assert abs(comparison.width / comparison.height - 600 / 400) < 0.02
     reduced = np.asarray(

@@ -17,10 +17,7 @@ def test_waiters_run_in_the_order_they_came_and_are_told_their_place():
     first_in = threading.Event()
 
     def user(i: int) -> None:
-        def report(fraction: float, message: str) -> None:
-            told[i].append(message)
-
-        with slot.held(report):
+        with slot.held(told[i].append):
             order.append(i)
             if i == 0:
                 first_in.set()
@@ -52,12 +49,12 @@ def test_waiters_run_in_the_order_they_came_and_are_told_their_place():
 def test_the_slot_is_free_again_after_an_error():
     slot = ComputeSlot()
     try:
-        with slot.held(lambda f, m: None):
+        with slot.held(lambda message: None):
             raise RuntimeError("a failed computation")
     except RuntimeError:
         pass
     messages: list[str] = []
-    with slot.held(lambda f, m: messages.append(m)):
+    with slot.held(messages.append):
         pass
     assert messages == []
 
@@ -70,18 +67,18 @@ def test_a_run_stopped_while_it_waits_leaves_the_line():
     holder_in, release = threading.Event(), threading.Event()
 
     def holder() -> None:
-        with slot.held(lambda f, m: None):
+        with slot.held(lambda message: None):
             holder_in.set()
             release.wait(timeout=30)
 
-    def stopped_report(fraction: float, message: str) -> None:
+    def stopped_notice(message: str) -> None:
         raise KeyboardInterrupt("the user moved the slider")  # as Streamlit's StopException
 
     first = threading.Thread(target=holder)
     first.start()
     assert holder_in.wait(timeout=30)
     try:
-        with slot.held(stopped_report):
+        with slot.held(stopped_notice):
             raise AssertionError("a stopped run never computes")
     except KeyboardInterrupt:
         pass
@@ -90,7 +87,7 @@ def test_a_run_stopped_while_it_waits_leaves_the_line():
     done = threading.Event()
 
     def later() -> None:
-        with slot.held(lambda f, m: None):
+        with slot.held(lambda message: None):
             done.set()
 
     threading.Thread(target=later, daemon=True).start()
@@ -170,14 +167,14 @@ def test_a_waiting_notice_is_drawn_at_once(monkeypatch):
     entered, leave = threading.Event(), threading.Event()
 
     def first() -> None:
-        with slot.held(lambda f, m: None):
+        with slot.held(lambda message: None):
             entered.set()
             leave.wait(timeout=10)
 
     threading.Thread(target=first, daemon=True).start()
     assert entered.wait(timeout=10)
     threading.Timer(0.2, leave.set).start()
-    with analysis.progress_bar() as bar, slot.held(bar, bar.notice):
+    with analysis.progress_bar() as bar, slot.held(bar.notice):
         pass
     (drawn,) = made
     assert drawn.drawn[:1] == [analysis.waiting_message(1)]
