@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from kmeans_core import Quantization, encode_indexed_png, quantize
@@ -33,9 +32,8 @@ from .analysis import (
     sampled,
 )
 from .data_urls import data_url
-from .figures import sized_for_screen
 from .settings import Settings
-from .step_figures import StepState, steps_animation
+from .step_figures import StepState
 
 ANIMATED_ITERATIONS = 25  # frames for at most this many iterations (51 half-steps)
 STEP_POINTS = 2_500  # of the photo's 3-D sample: plenty to see the clusters, few bytes a frame
@@ -78,18 +76,6 @@ def exercise_steps(digest: str, settings: Settings, _data: bytes) -> ExerciseSte
     with progress_bar() as report:
         report(0.1, "Replaying the exercise's run half-step by half-step…")
         return run_in_slot(report, lambda: _replay(photo, result, settings))
-
-
-@st.cache_resource(max_entries=4, ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def animation_figure(
-    digest: str, settings: Settings, _data: bytes, frame_ms: int, font_size: int
-) -> go.Figure:
-    """The run's animation (see :func:`~dashboard.step_figures.steps_animation`), built
-    once: its 21 frames of Plotly objects take the best part of a second to build, every
-    visit of the page. Shared and never modified: draw it with ``styled=True``."""
-    run = exercise_steps(digest, settings, _data)
-    states = [step_state(run, step, with_image=True) for step in run.steps]
-    return sized_for_screen(steps_animation(run.sample_rgb, states, frame_ms), font_size)
 
 
 def _replay(photo: Photo, result: Quantization, settings: Settings) -> ExerciseSteps:

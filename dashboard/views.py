@@ -62,15 +62,14 @@ def chart_font_size() -> int:
     return CHART_FONT[presenting()]
 
 
-def plotly_chart(figure, key: str, *, styled: bool = False) -> None:
-    """Draw a Plotly figure full width, its type sized for presentation mode or not
-    (``styled``: already sized by :func:`~dashboard.figures.sized_for_screen`)."""
-    if not styled:
-        sized_for_screen(figure, chart_font_size())
-    st.plotly_chart(figure, width="stretch", key=key)
+def plotly_chart(figure, key: str) -> None:
+    """Draw a Plotly figure full width, its type sized for presentation mode or not."""
+    st.plotly_chart(sized_for_screen(figure, chart_font_size()), width="stretch", key=key)
 
 
-# The built figures of the current images: a 3-D view of 20,000 points is about 1 MB.
+# The built figures of the current images, about ten an image and setting (the 3-D view's
+# four toggles, the animation's three speeds…); the largest, a 3-D view of 20,000 points or
+# the 21-frame animation, take 1-2 MB.
 FIGURE_CACHE_ENTRIES = 16
 
 
@@ -78,9 +77,9 @@ def cached_chart(key: str, inputs: Hashable, build: Callable[[], go.Figure]) -> 
     """Draw the figure ``build()`` makes, built once for ``inputs``: everything the figure
     depends on (the image's digest and settings, the page's toggles). Building a figure's
     Plotly objects took 50-150 ms of every visit of the Convergence, 3-D and Compare
-    pages."""
+    pages, and 0.7 s of Step by step's (its 21-frame animation)."""
     figure = _built_figure(key, inputs, chart_font_size(), build)
-    plotly_chart(figure, key, styled=True)
+    st.plotly_chart(figure, width="stretch", key=key)
 
 
 @st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner=False)

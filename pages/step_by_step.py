@@ -39,7 +39,8 @@ def move(by: int) -> None:
 
 
 # Each part reruns alone (st.fragment): a step through the run does not rebuild the
-# animation, nor a speed change the step view.
+# animation, nor a speed change the step view. The step view's two small charts change with
+# every step and are built each time; the animation is built once (views.cached_chart).
 @st.fragment
 def step_through() -> None:
     """Previous, Next and a slider over the half-steps, and everything that follows them."""
@@ -81,11 +82,7 @@ def step_through() -> None:
     )
     left, right = st.columns([0.55, 0.45])
     with left:
-        views.cached_chart(
-            "step_scene",
-            (source.digest, exercise, number),
-            lambda: step_figures.step_scene(run.sample_rgb, state),
-        )
+        views.plotly_chart(step_figures.step_scene(run.sample_rgb, state), "step_scene")
         st.caption(
             f"{len(run.sample_rgb):,} of the pixels, in the colour of their cluster's centroid "
             "(grey before the first assignment); the centroids with the trail of where they "
@@ -107,15 +104,14 @@ def step_through() -> None:
         image_format=image_format,
     )
     wcss_steps = [s for s in run.steps if s.wcss is not None]
-    views.cached_chart(
-        "half_step_wcss",
-        (source.digest, exercise, number),
-        lambda: step_figures.half_step_wcss(
+    views.plotly_chart(
+        step_figures.half_step_wcss(
             [s.number for s in wcss_steps],
             [s.kind for s in wcss_steps],
             [s.wcss for s in wcss_steps],
             number,
         ),
+        "half_step_wcss",
     )
     st.caption(
         "The WCSS falls at every half-step: an Assign gives each pixel a centroid at least as "
@@ -131,14 +127,14 @@ def animation() -> None:
     speed = st.segmented_control(
         "Speed", list(step_figures.SPEEDS_MS), default="Normal", key="step_speed"
     )
-    animation = steps.animation_figure(
-        source.digest,
-        exercise,
-        source.data,
-        step_figures.SPEEDS_MS[speed or "Normal"],
-        views.chart_font_size(),
+    frame_ms = step_figures.SPEEDS_MS[speed or "Normal"]
+    views.cached_chart(  # 21 frames of Plotly objects: most of a second to build
+        "steps_animation",
+        (source.digest, exercise, frame_ms),
+        lambda: step_figures.steps_animation(
+            run.sample_rgb, [steps.step_state(run, s, with_image=True) for s in run.steps], frame_ms
+        ),
     )
-    views.plotly_chart(animation, "steps_animation", styled=True)
     note = (
         f" It shows the first {steps.ANIMATED_ITERATIONS} of the run's {run.iterations} iterations."
         if run.iterations > steps.ANIMATED_ITERATIONS
