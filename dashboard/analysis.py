@@ -8,7 +8,10 @@ Work is split so that a K change costs little more than K-Means itself:
 * :func:`compress` quantizes it at one setting and encodes the indexed PNG and the previews,
   which are indexed PNGs too: small, and holding only the palette's colours.
 
-Both are keyed by the image's digest plus the settings; the bytes travel unhashed.
+Both are keyed by the image's digest plus the settings; the bytes travel unhashed. While
+the user looks at a result, :func:`compute_ahead` runs :func:`compress`'s work at K - 1 and
+K + 1 on a background thread (``dashboard.ahead``), so that a K change by one step finds its
+result ready: it gives way to every user's own computation.
 
 Memory is the budget that matters on a shared server (about 1 GB for everyone), so images
 over ``CLUSTER_PIXEL_LIMIT`` are reduced before clustering, only one computation runs at a
@@ -21,10 +24,11 @@ import io
 import math
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 import numpy as np
@@ -33,6 +37,7 @@ from PIL import Image
 
 from kmeans_core import (
     DEFAULT_MAX_PIXELS,
+    RANGES,
     ColorCounts,
     CompressionReport,
     Quantization,
@@ -51,6 +56,8 @@ from kmeans_core.transparency import (
     transparent_mask,
     uncomposite,
 )
+
+from .ahead import ComputedAhead, keys_ahead
 
 PIXEL_LIMIT = DEFAULT_MAX_PIXELS  # refused above this, from the header, before decoding
 CLUSTER_PIXEL_LIMIT = 16_000_000  # clustered at full resolution up to here, reduced above
@@ -393,6 +400,29 @@ class ComputeSlot:
                 self._line.remove(ticket)
                 self._changed.notify_all()
 
+    @contextmanager
+    def held_if_free(self) -> Iterator[bool]:
+        """Hold the slot if nobody holds it or waits for it; yield whether it is held."""
+        ticket = object()
+        with self._changed:
+            free = not self._line
+            if free:
+                self._line.append(ticket)
+        if not free:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            with self._changed:
+                self._line.remove(ticket)
+                self._changed.notify_all()
+
+    def others_waiting(self) -> bool:
+        """Whether anyone waits behind the computation holding the slot."""
+        with self._changed:
+            return len(self._line) > 1
+
     def _wait_for_turn(self, ticket: object, notice: Callable[[str], None]) -> None:
         told = 0
         while True:
@@ -418,6 +448,17 @@ def waiting_message(ahead: int) -> str:
 
 # Each K of a sweep takes the slot separately, so other users' runs go in between.
 _COMPUTE_SLOT = ComputeSlot()
+# K-Means at the K values next to the one shown, computed while the slot is free.
+_AHEAD: ComputedAhead[Compression] = ComputedAhead(_COMPUTE_SLOT)
+COMPUTE_AHEAD = True  # tests that count computations turn it off
+# Up to here, a result (its labels, one byte a pixel, and its PNG) takes under 6 MB: the two
+# held ahead, and the results cache they then fill, stay small. Above, a K change costs about
+# the engine's own time anyway (seconds), and its results 14 MB each at 12 MP.
+AHEAD_PIXEL_LIMIT = 4_000_000
+# The results compress() computed lately, which its cache therefore holds (until they are
+# evicted): not computed ahead again.
+_COMPUTED: OrderedDict[tuple[str, Settings], None] = OrderedDict()
+_COMPUTED_LOCK = threading.Lock()
 
 
 def run_in_slot(bar: ProgressBar, work: Callable[[], T]) -> T:
@@ -509,7 +550,42 @@ def compress(digest: str, settings: Settings, _data: bytes) -> Compression:
     per image and settings (nothing in it is modified afterwards)."""
     photo = prepared_photo(digest, _data)
     with progress_bar() as report:
-        return run_in_slot(report, lambda: _compress(photo, settings, report))
+        ahead = _AHEAD.take(
+            (digest, settings), waiting=lambda: report(0.5, "Finishing the result computed ahead…")
+        )
+        if ahead is None:
+            compression = run_in_slot(report, lambda: _compress(photo, settings, report))
+        else:
+            compression = ahead
+    with _COMPUTED_LOCK:
+        _COMPUTED[(digest, settings)] = None
+        while len(_COMPUTED) > RESULT_CACHE_ENTRIES:
+            _COMPUTED.popitem(last=False)
+    return compression
+
+
+def session_busy() -> None:
+    """A session's script has started: nothing is computed ahead for a moment."""
+    _AHEAD.busy_now()
+
+
+def compute_ahead(digest: str, settings: Settings, data: bytes) -> None:
+    """Start K-Means at K + 1 and K - 1 on a background thread, for a K change by one step
+    (the arrow keys) to find its result ready or under way; it gives way to any user's
+    computation. Images over ``AHEAD_PIXEL_LIMIT`` get nothing ahead. Call after
+    :func:`analyse` succeeded for the same arguments."""
+    photo = prepared_photo(digest, data)  # in the cache: analyse() just read it
+    wanted = []
+    if COMPUTE_AHEAD and photo.width * photo.height <= AHEAD_PIXEL_LIMIT:
+        wanted = [settings.but(k=k) for k in keys_ahead(settings.k, RANGES["k"])]
+    _AHEAD.busy_now()  # the page is drawn next
+    _AHEAD.start(  # what was computed ahead for another image or K is dropped
+        [
+            ((digest, other), partial(_compress, photo, other))
+            for other in wanted
+            if (digest, other) not in _COMPUTED
+        ]
+    )
 
 
 def quantize_photo(photo: Photo, settings: Settings, progress: Progress | None = None):

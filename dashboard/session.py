@@ -12,7 +12,7 @@ import streamlit as st
 
 from kmeans_core import ImageError
 
-from .analysis import Analysis, analyse
+from .analysis import Analysis, analyse, compute_ahead, session_busy
 from .settings import Settings, Source
 
 _ANALYSIS = "current_analysis"
@@ -38,13 +38,14 @@ def freeze_loaded_objects() -> None:
 
 
 def compute(source: Source, settings: Settings) -> None:
-    """Fetch from the caches, or compute, the analysis of ``source`` at ``settings``; show a
-    problem as st.error."""
+    """Fetch from the caches, or compute, the analysis of ``source`` at ``settings``, and
+    start K - 1 and K + 1 ahead; show a problem as st.error."""
+    session_busy()
     st.session_state[_SOURCE] = source
     st.session_state[_SETTINGS] = settings
     st.session_state[_ANALYSIS] = None
     try:
-        st.session_state[_ANALYSIS] = analyse(source.name, source.digest, source.data, settings)
+        analysis = analyse(source.name, source.digest, source.data, settings)
     except ImageError as exc:
         st.error(f"**{source.name}**: {exc}", icon=":material/broken_image:")
     except Exception:  # never a traceback for the user; the log keeps it for us
@@ -53,6 +54,9 @@ def compute(source: Source, settings: Settings) -> None:
             f"**{source.name}** could not be processed. Try another image or other settings.",
             icon=":material/error:",
         )
+    else:
+        st.session_state[_ANALYSIS] = analysis
+        compute_ahead(source.digest, settings, source.data)
 
 
 def current() -> Analysis | None:

@@ -25,7 +25,9 @@ pytestmark = pytest.mark.usefixtures("navigation_mode")
 
 @pytest.fixture
 def calls(monkeypatch) -> Counter:
-    """How often the app decodes, counts colours, clusters and encodes the original's preview."""
+    """How often the app decodes, counts colours, clusters and encodes the original's preview,
+    for the sessions' own requests (nothing computed ahead: tests/test_computed_ahead.py)."""
+    monkeypatch.setattr(analysis, "COMPUTE_AHEAD", False)
     counter: Counter = Counter()
     for name in ("decode_for_app", "image_colors", "quantize", "encode_preview"):
         real = getattr(analysis, name)
