@@ -451,10 +451,11 @@ _COMPUTE_SLOT = ComputeSlot()
 # K-Means at the K values next to the one shown, computed while the slot is free.
 _AHEAD: ComputedAhead[Compression] = ComputedAhead(_COMPUTE_SLOT)
 COMPUTE_AHEAD = True  # tests that count computations turn it off
-# Up to here, a result (its labels, one byte a pixel, and its PNG) takes under 6 MB: the two
-# held ahead, and the results cache they then fill, stay small. Above, a K change costs about
-# the engine's own time anyway (seconds), and its results 14 MB each at 12 MP.
-AHEAD_PIXEL_LIMIT = 4_000_000
+# Up to here, a result (its labels, one byte a pixel, and its PNG) takes under 2.5 MB, and a
+# K change costs the user more in the app than in K-Means. Larger photos get nothing ahead:
+# their K change is mostly K-Means itself, and with results of 2-4 MP computed ahead the
+# server's peak in the 20-upload memory test rose from 381 to 517 MiB (measured).
+AHEAD_PIXEL_LIMIT = 1_500_000
 # The results compress() computed lately, which its cache therefore holds (until they are
 # evicted): not computed ahead again.
 _COMPUTED: OrderedDict[tuple[str, Settings], None] = OrderedDict()
