@@ -360,14 +360,18 @@ def quantizer_bars(
 ) -> go.Figure:
     """One bar per quantizer for MSE, PSNR, time and indexed-PNG size; K-Means highlighted."""
     panels = (
-        ("MSE (lower is better)", mse, "%{y:,.1f}"),
-        ("PSNR in dB (higher is better)", psnr, "%{y:.2f} dB"),
+        ("MSE<br>(lower is better)", mse, "%{y:,.1f}"),
+        ("PSNR in dB<br>(higher is better)", psnr, "%{y:.2f} dB"),
         ("Time in seconds", seconds, "%{y:.2f} s"),
         ("Indexed PNG in KB", [b / 1000 for b in png_bytes], "%{y:,.1f} KB"),
     )
-    figure = make_subplots(rows=1, cols=4, subplot_titles=[p[0] for p in panels])
+    # Two by two, not four in a row, and the titles on two lines: on a phone four panels side
+    # by side are 80 px each, and titles on one line run into each other even two by two.
+    figure = make_subplots(
+        rows=2, cols=2, subplot_titles=[p[0] for p in panels], vertical_spacing=0.22
+    )
     colours = [ACCENT if name.startswith("K-Means") else "#94a3b8" for name in names]
-    for col, (title, values, fmt) in enumerate(panels, start=1):
+    for index, (title, values, fmt) in enumerate(panels):
         figure.add_trace(
             go.Bar(
                 x=list(names),
@@ -378,11 +382,11 @@ def quantizer_bars(
                 hovertemplate="%{x}<br>" + fmt + "<extra></extra>",
                 showlegend=False,
             ),
-            row=1,
-            col=col,
+            row=index // 2 + 1,
+            col=index % 2 + 1,
         )
     figure.update_traces(textposition="outside", cliponaxis=False)
-    figure.update_layout(height=440, margin=dict(l=10, r=10, t=60, b=10), font=FONT)
+    figure.update_layout(height=720, margin=dict(l=10, r=10, t=70, b=10), font=FONT)
     return figure
 
 
