@@ -2,7 +2,7 @@
 
 Page config, then the navigation (before any widget: with a pages/ folder present, a widget
 made before st.navigation loses its value), then the shared sidebar and the one cached
-computation, then the chosen page.
+computation, then the chosen page, then the neighbouring K values computed ahead.
 """
 
 import streamlit as st
@@ -77,3 +77,4 @@ if presenting:
     views.apply_presentation_style()
 session.compute(source, settings)
 page.run()
+session.compute_ahead()  # K - 1 and K + 1, on a background thread, once the page is sent

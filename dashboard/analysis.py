@@ -573,13 +573,12 @@ def session_busy() -> None:
 def compute_ahead(digest: str, settings: Settings, data: bytes) -> None:
     """Start K-Means at K + 1 and K - 1 on a background thread, for a K change by one step
     (the arrow keys) to find its result ready or under way; it gives way to any user's
-    computation. Images over ``AHEAD_PIXEL_LIMIT`` get nothing ahead. Call after
-    :func:`analyse` succeeded for the same arguments."""
+    computation. Images over ``AHEAD_PIXEL_LIMIT`` get nothing ahead. Call when the page
+    is drawn, after :func:`analyse` succeeded for the same arguments."""
     photo = prepared_photo(digest, data)  # in the cache: analyse() just read it
     wanted = []
     if COMPUTE_AHEAD and photo.width * photo.height <= AHEAD_PIXEL_LIMIT:
         wanted = [settings.but(k=k) for k in keys_ahead(settings.k, RANGES["k"])]
-    _AHEAD.busy_now()  # the page is drawn next
     _AHEAD.start(  # what was computed ahead for another image or K is dropped
         [
             ((digest, other), partial(_compress, photo, other))

@@ -12,7 +12,8 @@ import streamlit as st
 
 from kmeans_core import ImageError
 
-from .analysis import Analysis, analyse, compute_ahead, session_busy
+from . import analysis as _analysis
+from .analysis import Analysis, analyse, session_busy
 from .settings import Settings, Source
 
 _ANALYSIS = "current_analysis"
@@ -38,8 +39,8 @@ def freeze_loaded_objects() -> None:
 
 
 def compute(source: Source, settings: Settings) -> None:
-    """Fetch from the caches, or compute, the analysis of ``source`` at ``settings``, and
-    start K - 1 and K + 1 ahead; show a problem as st.error."""
+    """Fetch from the caches, or compute, the analysis of ``source`` at ``settings``; show a
+    problem as st.error."""
     session_busy()
     st.session_state[_SOURCE] = source
     st.session_state[_SETTINGS] = settings
@@ -56,7 +57,13 @@ def compute(source: Source, settings: Settings) -> None:
         )
     else:
         st.session_state[_ANALYSIS] = analysis
-        compute_ahead(source.digest, settings, source.data)
+
+
+def compute_ahead() -> None:
+    """When the page is drawn: start K - 1 and K + 1 for the current image and settings."""
+    if current() is not None:
+        source = current_source()
+        _analysis.compute_ahead(source.digest, current_settings(), source.data)
 
 
 def current() -> Analysis | None:
