@@ -81,7 +81,13 @@ class ComputedAhead(Generic[T]):
             for key, job in self._jobs.items():
                 if key not in wanted:
                     job.cancelled = True
-            kept = {key: job for key, job in self._jobs.items() if key in wanted}
+            kept = {
+                key: job
+                for key, job in self._jobs.items()
+                if key in wanted
+                and not job.cancelled
+                and not (job.done.is_set() and job.result is None)  # it gave way
+            }
             new = [_Job(key, work) for key, work in jobs if key not in kept]
             self._jobs = kept | {job.key: job for job in new}
             if not new:
@@ -119,22 +125,30 @@ class ComputedAhead(Generic[T]):
             previous.join()  # it finishes a key still wanted, or stops at its next report
         try:
             for job in jobs:
-                self._wait_for_quiet(job)
-                with self._lock:
-                    if job.cancelled:
-                        continue
-                    job.started = True
-                with self._slot.held_if_free() as held:
-                    if not held:
-                        break  # the server is busy with users' work: compute nothing ahead
-                    job.result = job.work(lambda fraction, message, job=job: self._check(job))
-                job.done.set()
-        except GaveWay:
-            pass
+                if not self._compute(job):
+                    break
         except Exception:  # a result nobody asked for yet: log it, and let the session compute
             _log.exception("computing ahead failed")
         finally:
             self._end(jobs)
+
+    def _compute(self, job: _Job[T]) -> bool:
+        """Compute ``job`` unless it is no longer wanted; False if the server is busy with
+        users' work, and nothing more should be computed ahead."""
+        try:
+            self._wait_for_quiet(job)
+            with self._lock:
+                if job.cancelled:
+                    return True
+                job.started = True
+            with self._slot.held_if_free() as held:
+                if held:
+                    job.result = job.work(lambda fraction, message: self._check(job))
+                return held
+        except GaveWay:
+            return job.cancelled  # not wanted any more: on to the next; a user waits: stop
+        finally:
+            job.done.set()
 
     def _check(self, job: _Job[T]) -> None:
         """At each progress report: give way, or pause until it is quiet."""

@@ -12,8 +12,8 @@ import streamlit as st
 
 from kmeans_core import ImageError
 
-from . import analysis as _analysis
 from .analysis import Analysis, analyse, session_busy
+from .analysis import compute_ahead as _compute_ahead
 from .settings import Settings, Source
 
 _ANALYSIS = "current_analysis"
@@ -46,7 +46,7 @@ def compute(source: Source, settings: Settings) -> None:
     st.session_state[_SETTINGS] = settings
     st.session_state[_ANALYSIS] = None
     try:
-        analysis = analyse(source.name, source.digest, source.data, settings)
+        st.session_state[_ANALYSIS] = analyse(source.name, source.digest, source.data, settings)
     except ImageError as exc:
         st.error(f"**{source.name}**: {exc}", icon=":material/broken_image:")
     except Exception:  # never a traceback for the user; the log keeps it for us
@@ -55,15 +55,13 @@ def compute(source: Source, settings: Settings) -> None:
             f"**{source.name}** could not be processed. Try another image or other settings.",
             icon=":material/error:",
         )
-    else:
-        st.session_state[_ANALYSIS] = analysis
 
 
 def compute_ahead() -> None:
     """When the page is drawn: start K - 1 and K + 1 for the current image and settings."""
     if current() is not None:
         source = current_source()
-        _analysis.compute_ahead(source.digest, current_settings(), source.data)
+        _compute_ahead(source.digest, current_settings(), source.data)
 
 
 def current() -> Analysis | None:

@@ -111,6 +111,37 @@ def test_work_ahead_gives_way_to_a_user_waiting_for_the_slot():
     assert ahead.take("b", never_waiting) is None  # and nothing after it was begun
 
 
+def test_a_key_that_gave_way_is_computed_again_when_asked_for_again():
+    slot = ComputeSlot()
+    ahead = store(slot)
+    with slot.held(lambda message: None):  # busy: the first start computes nothing
+        ahead.start([("a", lambda progress: "A")])
+        ahead.wait_until_idle(WAIT)
+    ahead.start([("a", lambda progress: "A")])  # the same key, the server free again
+    ahead.wait_until_idle(WAIT)
+    assert ahead.take("a", never_waiting) == "A"
+
+
+def test_a_key_dropped_and_wanted_again_is_computed():
+    ahead = store()
+    in_work, release = threading.Event(), threading.Event()
+
+    def first(progress):
+        in_work.set()
+        release.wait(WAIT)
+        progress(0.5, "iterating")  # "b" was dropped meanwhile: this work stops here
+        return "A"
+
+    ahead.start([("a", first)])
+    assert in_work.wait(WAIT)
+    ahead.start([("b", lambda progress: "B")])  # "a" no longer wanted
+    ahead.start([("a", lambda progress: "A2"), ("b", lambda progress: "B")])
+    release.set()
+    ahead.wait_until_idle(WAIT)
+    assert ahead.take("a", never_waiting) == "A2"
+    assert ahead.take("b", never_waiting) == "B"
+
+
 def test_nothing_is_computed_ahead_while_the_server_is_busy():
     slot = ComputeSlot()
     ahead = store(slot)

@@ -38,7 +38,8 @@ def test_the_comparison_runs_on_its_button_and_shows_every_file(page: Page, app_
     count = images.count()
     assert count >= 2 * 3  # a thumbnail and a crop for the PNG, dithered, and a codec at least
     page.wait_for_function(ALL_DECODED)
-    assert main.get_by_test_id("stDataFrame").count() == 1
+    # the table's grid loads its code after the images: wait for it, as for the images
+    expect(main.get_by_test_id("stDataFrame")).to_have_count(1)
     app.screenshot(page, "codecs-chart")
 
 
