@@ -28,7 +28,7 @@ T = TypeVar("T")
 Progress = Callable[[float, str], None]
 _log = logging.getLogger(__name__)
 
-QUIET_SECONDS = 0.3  # after a script was last busy: about what a page takes to draw
+QUIET_SECONDS = 0.3  # after a session's script started: about what a page takes to draw
 _PAUSE_SECONDS = 0.02  # how often a paused worker looks again
 
 
@@ -69,7 +69,7 @@ class ComputedAhead(Generic[T]):
         self._last_run = -float("inf")
 
     def busy_now(self) -> None:
-        """A session's script is running: the worker waits until ``quiet`` seconds after."""
+        """A session's script has started: the worker pauses until ``quiet`` seconds after."""
         with self._lock:
             self._last_run = time.monotonic()
 
