@@ -396,9 +396,7 @@ class ComputeSlot:
             self._wait_for_turn(ticket, notice)
             yield
         finally:
-            with self._changed:
-                self._line.remove(ticket)
-                self._changed.notify_all()
+            self._leave(ticket)
 
     @contextmanager
     def held_if_free(self) -> Iterator[bool]:
@@ -414,9 +412,12 @@ class ComputeSlot:
         try:
             yield True
         finally:
-            with self._changed:
-                self._line.remove(ticket)
-                self._changed.notify_all()
+            self._leave(ticket)
+
+    def _leave(self, ticket: object) -> None:
+        with self._changed:
+            self._line.remove(ticket)
+            self._changed.notify_all()
 
     def others_waiting(self) -> bool:
         """Whether anyone waits behind the computation holding the slot."""

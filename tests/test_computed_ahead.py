@@ -28,6 +28,23 @@ def never_waiting() -> None:
     raise AssertionError("waited for a result that was ready")
 
 
+class Held:
+    """Work that has ``started``, then holds until ``release`` is set, then reports progress
+    once (where work ahead stops or pauses) and returns ``result``."""
+
+    def __init__(self, result: str) -> None:
+        self.result = result
+        self.started, self.release = threading.Event(), threading.Event()
+        self.returned = False
+
+    def __call__(self, progress) -> str:
+        self.started.set()
+        self.release.wait(WAIT)
+        progress(0.5, "iterating")
+        self.returned = True
+        return self.result
+
+
 def test_a_result_computed_ahead_is_taken_once():
     ahead = store()
     ahead.start([("a", lambda progress: "A"), ("b", lambda progress: "B")])
@@ -40,20 +57,14 @@ def test_a_result_computed_ahead_is_taken_once():
 
 def test_a_session_waits_for_the_key_being_computed():
     ahead = store()
-    started, release = threading.Event(), threading.Event()
-
-    def slow(progress):
-        started.set()
-        release.wait(WAIT)
-        return "A"
-
+    slow = Held("A")
     ahead.start([("a", slow)])
-    assert started.wait(WAIT)
+    assert slow.started.wait(WAIT)
     polls: list[None] = []
 
     def waiting() -> None:
         polls.append(None)
-        release.set()  # the worker finishes while the session waits
+        slow.release.set()  # the worker finishes while the session waits
 
     assert ahead.take("a", waiting) == "A"
     assert polls  # it waited (and could have been stopped there) instead of computing again
@@ -61,25 +72,13 @@ def test_a_session_waits_for_the_key_being_computed():
 
 def test_a_key_not_begun_is_left_to_the_session_and_skipped():
     ahead = store()
-    started, release = threading.Event(), threading.Event()
-    ran: list[str] = []
-
-    def first(progress):
-        started.set()
-        release.wait(WAIT)
-        ran.append("a")
-        return "A"
-
-    def second(progress):
-        ran.append("b")
-        return "B"
-
-    ahead.start([("a", first), ("b", second)])
-    assert started.wait(WAIT)
+    first, ran = Held("A"), []
+    ahead.start([("a", first), ("b", lambda progress: ran.append("b") or "B")])
+    assert first.started.wait(WAIT)
     assert ahead.take("b", never_waiting) is None  # the session computes it itself, at once
-    release.set()
+    first.release.set()
     ahead.wait_until_idle(WAIT)
-    assert ran == ["a"]
+    assert first.returned and ran == []
 
 
 def test_work_ahead_gives_way_to_a_user_waiting_for_the_slot():
@@ -124,20 +123,14 @@ def test_a_key_that_gave_way_is_computed_again_when_asked_for_again():
 
 def test_a_key_dropped_and_wanted_again_is_computed():
     ahead = store()
-    in_work, release = threading.Event(), threading.Event()
-
-    def first(progress):
-        in_work.set()
-        release.wait(WAIT)
-        progress(0.5, "iterating")  # "b" was dropped meanwhile: this work stops here
-        return "A"
-
+    first = Held("A")
     ahead.start([("a", first)])
-    assert in_work.wait(WAIT)
-    ahead.start([("b", lambda progress: "B")])  # "a" no longer wanted
+    assert first.started.wait(WAIT)
+    ahead.start([("b", lambda progress: "B")])  # "a" no longer wanted: it stops at its report
     ahead.start([("a", lambda progress: "A2"), ("b", lambda progress: "B")])
-    release.set()
+    first.release.set()
     ahead.wait_until_idle(WAIT)
+    assert not first.returned
     assert ahead.take("a", never_waiting) == "A2"
     assert ahead.take("b", never_waiting) == "B"
 
