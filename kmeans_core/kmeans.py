@@ -16,9 +16,20 @@ _ROWS_PER_CHUNK = 1 << 16  # small, reused temporaries instead of a few large fr
 
 
 def squared_distances(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    """Exact squared Euclidean distances, (m, n) and (K, n) -> (m, K) float64."""
-    diff = np.asarray(X, dtype=np.float64)[:, None, :] - np.asarray(centroids, dtype=np.float64)
-    return np.einsum("ijk,ijk->ij", diff, diff)
+    """Exact squared Euclidean distances, (m, n) and (K, n) -> (m, K) float64.
+
+    One coordinate at a time, so no (m, K, n) temporary is ever made.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    centroids = np.asarray(centroids, dtype=np.float64)
+    out = np.subtract.outer(X[:, 0], centroids[:, 0])
+    out *= out
+    diff = np.empty_like(out)
+    for j in range(1, X.shape[1]):
+        np.subtract.outer(X[:, j], centroids[:, j], out=diff)
+        diff *= diff
+        out += diff
+    return out
 
 
 def sq_distances_to_assigned(

@@ -26,6 +26,7 @@ from .kmeans import farthest_distinct_points, sq_distances_to_assigned, squared_
 # OpenBLAS runs a product on one thread while rows × K × inner stays under 65536 × 4.
 _BLOCK_ELEMENTS = 1 << 16
 _EPS32 = float(np.finfo(np.float32).eps)
+_GAP_MARGIN = 64 * float(np.finfo(np.float64).eps)
 
 
 @dataclass(frozen=True)
@@ -111,15 +112,40 @@ class HamerlyState:
         if self.k == 1:
             return 0
         self.upper += shift[self.labels]
-        fastest = np.argsort(shift)[-2:]
-        self.lower -= np.where(self.labels == fastest[1], shift[fastest[0]], shift[fastest[1]])
-        changed, old_labels = self._reassign_suspects()
+        gaps = _centroid_gaps(new_centroids)
+        self._loosen_lower_bounds(shift, gaps)
+        changed, old_labels = self._reassign_suspects(gaps.min(axis=1))
         if changed.size:
             self._transfer(changed, old_labels, self.labels[changed])
         return int(changed.size)
 
-    def _reassign_suspects(self) -> tuple[np.ndarray, np.ndarray]:
-        """Recompute the points whose bounds cannot prove their label.
+    def _loosen_lower_bounds(self, shift: np.ndarray, gaps: np.ndarray) -> None:
+        """Keep every lower bound valid after the centroids moved by ``shift``.
+
+        Hamerly's rule subtracts the largest shift of any other centroid, and at large K some
+        centroid always moves far. Only centroids near a point's own can come close to it:
+        with U the largest upper bound in cluster a, a centroid j at ``gaps[a, j]`` ≥ 2U from
+        centroid a is at least ``gaps[a, j] - upper`` ≥ upper from each of a's points. So each
+        cluster subtracts only the largest shift among its near centroids, and the far ones
+        bound the distance by ``gaps - upper`` (the triangle inequality, as in Elkan's method).
+        """
+        widest = np.zeros(self.k)
+        np.maximum.at(widest, self.labels, self.upper)
+        near = gaps < 2 * widest[:, None]
+        near_shift = np.where(near, shift[None, :], 0.0).max(axis=1)
+        # Rounding in the gaps must not make the far bound claim more than is true.
+        far_gap = np.where(near, np.inf, gaps).min(axis=1) * (1 - _GAP_MARGIN)
+        np.minimum(
+            self.lower - near_shift[self.labels],
+            far_gap[self.labels] - self.upper,
+            out=self.lower,
+        )
+
+    def _reassign_suspects(
+        self, nearest_other: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Recompute the points whose bounds cannot prove their label; ``nearest_other`` is
+        each centroid's distance to its nearest other, computed here when not given.
 
         Returns the rows whose label changed and their old labels.
         """
@@ -127,7 +153,9 @@ class HamerlyState:
         if self.k == 1:
             self.labels[:] = 0
             return nothing
-        threshold = (0.5 * _nearest_other(self.centroids))[self.labels]
+        if nearest_other is None:
+            nearest_other = _centroid_gaps(self.centroids).min(axis=1)
+        threshold = (0.5 * nearest_other)[self.labels]
         np.maximum(threshold, self.lower, out=threshold)
         suspects = np.flatnonzero(self.upper >= threshold)
         if suspects.size:
@@ -219,11 +247,11 @@ def _two_smallest(augmented: np.ndarray, product: np.ndarray) -> tuple[np.ndarra
     return nearest, first, values.min(axis=1)
 
 
-def _nearest_other(centroids: np.ndarray) -> np.ndarray:
-    """Distance from each centroid to its nearest other centroid."""
+def _centroid_gaps(centroids: np.ndarray) -> np.ndarray:
+    """Distances between centroids, (K, K), infinite from each centroid to itself."""
     distances = squared_distances(centroids, centroids)
     np.fill_diagonal(distances, np.inf)
-    return np.sqrt(distances.min(axis=1))
+    return np.sqrt(distances, out=distances)
 
 
 @dataclass
