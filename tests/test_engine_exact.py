@@ -7,14 +7,14 @@ import pytest
 from kmeans_core import compute_centroids, find_closest_centroids, quantize, run_kmeans
 from kmeans_core.lloyd import weighted_lloyd
 from kmeans_core.quantization import WARM_START_ABOVE
-from kmeans_core.seeding import kmeans_plusplus
+from kmeans_core.seeding import kmeans_plusplus, random_init
 from tests.test_engine import distinct_colours
 
 
 def assert_same_as_run_kmeans(image, start, iterations):
     points, weights, row_of_pixel = distinct_colours(image)
     X = image.reshape(-1, 3).astype(np.float64)
-    for t in (1, iterations):
+    for t in sorted({1, iterations // 2, iterations}):
         result = weighted_lloyd(points, weights, start, max_iter=t, tol=0)
         centroids, idx = run_kmeans(X, start, min(t, result.iterations))
         np.testing.assert_array_equal(result.centroids, centroids, err_msg=f"t={t}")
@@ -38,6 +38,15 @@ def test_k_256_from_the_same_start_matches_run_kmeans_on_every_pixel(coffee):
     points, weights, _ = distinct_colours(image)
     start = kmeans_plusplus(points, weights, 256, np.random.default_rng(0))
     assert_same_as_run_kmeans(image, start, iterations=5)
+
+
+def test_k_256_from_random_pixels_matches_run_kmeans_for_25_iterations(coffee):
+    """A random start moves its centroids far for many iterations: the bounds are loosened
+    and tightened again and again, by cluster and by runner-up, before the run settles."""
+    image = photo_with_many_colours(coffee, 4)
+    points, weights, _ = distinct_colours(image)
+    start = random_init(points, weights, 256, np.random.default_rng(1))
+    assert_same_as_run_kmeans(image, start, iterations=25)
 
 
 @pytest.mark.parametrize("k", [16, 256])
