@@ -33,19 +33,22 @@ def kmeans_plusplus(
     points = np.asarray(points, dtype=np.float64)
     weights = np.asarray(weights, dtype=np.float64)
     trials = 2 + int(np.log(k))
-    sq_norms = np.einsum("ij,ij->i", points, points)
+    distances_to = _SquaredDistances(points)
     centres = np.empty((k, points.shape[1]))
     centres[0] = points[rng.choice(len(points), p=weights / weights.sum())]
-    closest = _sq_distances_to(points, sq_norms, centres[:1])[0]
+    closest = distances_to(centres[:1])[0]
     potential = float(weights @ closest)
+    weighted = np.empty_like(closest)
     for c in range(1, k):
         if potential <= 0:  # every point already sits on a centre
             centres[c:] = centres[0]
             break
         targets = rng.random(trials) * potential
-        candidates = np.searchsorted(np.cumsum(weights * closest), targets)
+        np.multiply(weights, closest, out=weighted)
+        candidates = np.searchsorted(np.cumsum(weighted, out=weighted), targets)
         candidates = np.minimum(candidates, len(points) - 1)
-        trial_closest = np.minimum(closest, _sq_distances_to(points, sq_norms, points[candidates]))
+        trial_closest = distances_to(points[candidates])
+        np.minimum(closest, trial_closest, out=trial_closest)
         potentials = trial_closest @ weights
         best = int(np.argmin(potentials))
         centres[c] = points[candidates[best]]
@@ -54,9 +57,16 @@ def kmeans_plusplus(
     return centres
 
 
-def _sq_distances_to(points: np.ndarray, sq_norms: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """Squared distances (len(centres), n), clipped at 0; precise enough for seeding."""
-    distances = centres @ (-2.0 * points.T)
-    distances += sq_norms
-    distances += np.einsum("ij,ij->i", centres, centres)[:, None]
-    return np.maximum(distances, 0.0, out=distances)
+class _SquaredDistances:
+    """Squared distances from given centres to every point, (len(centres), n), clipped at 0;
+    precise enough for seeding. The points' share of the work is done once."""
+
+    def __init__(self, points: np.ndarray) -> None:
+        self._minus_two_t = np.ascontiguousarray(-2.0 * points.T)
+        self._sq_norms = np.einsum("ij,ij->i", points, points)
+
+    def __call__(self, centres: np.ndarray) -> np.ndarray:
+        distances = centres @ self._minus_two_t
+        distances += self._sq_norms
+        distances += np.einsum("ij,ij->i", centres, centres)[:, None]
+        return np.maximum(distances, 0.0, out=distances)
