@@ -114,18 +114,18 @@ def test_weighted_lloyd_equals_run_kmeans_on_every_pixel(case):
 
 @st.composite
 def many_colours_and_starts(draw):
-    """A 20×30 image over 60 to 300 colours, some snapped to a coarse lattice (ties), and a
-    start of 8 to 48 centroids: enough for the bounds that look only at a cluster's near
-    centroids and at the runner-up to matter. The colours come from a seeded generator:
+    """A 30×30 image over 60 to 400 colours, some snapped to a coarse lattice (ties), and a
+    start of 8 to 96 centroids: enough for the runner-up's bound and, from K = 64, the bound
+    that looks only at a cluster's near centroids to matter. The colours come from a seeded generator:
     hypothesis' own arrays shrink towards a few repeated values, where no bound is tested."""
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    n_colours = draw(st.integers(60, 300))
+    n_colours = draw(st.integers(60, 400))
     palette = rng.integers(0, 256, (n_colours, 3))
     snapped = rng.random(n_colours) < draw(st.sampled_from([0.0, 0.5, 1.0]))
     palette[snapped] = np.minimum(palette[snapped] // 32 * 32, 255)
-    image = palette.astype(np.uint8)[rng.integers(0, n_colours, (20, 30))]
+    image = palette.astype(np.uint8)[rng.integers(0, n_colours, (30, 30))]
     colours = np.unique(image.reshape(-1, 3), axis=0).astype(np.float64)
-    k = min(draw(st.integers(8, 48)), len(colours))
+    k = min(draw(st.integers(8, 96)), len(colours))
     if draw(st.booleans()):
         start = colours[rng.permutation(len(colours))[:k]]
     else:
