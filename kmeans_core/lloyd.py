@@ -10,10 +10,10 @@ it fast without changing the answer:
   and one on the distance to any other centroid; after centroids move, the triangle
   inequality proves most points keep their centroid without computing a single distance.
   The runner-up's bound falls only by that centroid's own shift, and from K = 64 the
-  others' bound only by the largest shift among the centroids near the point's own (far ones
-  are bounded by their distance to it instead). With one bound for all, as in Hamerly's method, at large K
-  some centroid always moves far and every bound falls by that much: at K = 256 on a photo,
-  these two changes recompute a quarter as many points.
+  others' bound only by the largest shift among the centroids near the point's own (far
+  ones are bounded by their distance to it instead). With one bound for all, as in
+  Hamerly's method, at large K some centroid always moves far and every bound falls by that
+  much: at K = 256 on a photo, these two changes recompute a quarter as many points.
 * The points left are assigned with a float32 matrix product, in blocks small enough that
   OpenBLAS stays on one thread (its threads cost more than they save on (n×4)(4×K) products)
   and in cache. Where float32 rounding could swap the two nearest centroids, the distances

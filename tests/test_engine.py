@@ -116,8 +116,9 @@ def test_weighted_lloyd_equals_run_kmeans_on_every_pixel(case):
 def many_colours_and_starts(draw):
     """A 30×30 image over 60 to 400 colours, some snapped to a coarse lattice (ties), and a
     start of 8 to 96 centroids: enough for the runner-up's bound and, from K = 64, the bound
-    that looks only at a cluster's near centroids to matter. The colours come from a seeded generator:
-    hypothesis' own arrays shrink towards a few repeated values, where no bound is tested."""
+    that looks only at a cluster's near centroids to matter. The colours come from a seeded
+    generator: hypothesis' own arrays shrink towards a few repeated values, where no bound
+    is tested."""
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     n_colours = draw(st.integers(60, 400))
     palette = rng.integers(0, 256, (n_colours, 3))
