@@ -9,8 +9,9 @@ open the app, upload the photo, change K twice with the keyboard (K → K+1 → 
 twice. Each step is timed from the action to its result on screen (the script idle, what the
 step asks for shown, no element still loading its code, every Plotly chart drawn and every
 image decoded: checked every 10 ms) and the browser idle (its WebGL scenes drawn), and the
-bytes the server sent for it are counted: websocket frames plus HTTP bodies, as Chromium's
-DevTools protocol reports them. The server's peak RSS (VmHWM) is read after each step.
+bytes the server sent for it are counted: websocket frames plus HTTP responses as they came
+over the wire, as Chromium's DevTools protocol reports them (not the page's ``data:`` URLs).
+The server's peak RSS (VmHWM) is read after each step.
 
 In the same run, two yardsticks:
 
@@ -117,19 +118,32 @@ class Step:
 
 @dataclass
 class Traffic:
-    """Bytes the server sent to one page: websocket frames and HTTP bodies (DevTools)."""
+    """Bytes the server sent to one page: websocket frames and HTTP responses (DevTools).
+
+    An HTTP response counts what came over the wire (headers and body as encoded, from
+    ``Network.loadingFinished``). The page's ``data:`` URLs are left out: DevTools reports
+    each image decoded from one as data received, though the server sent it once, inside a
+    websocket frame already counted.
+    """
 
     total: int = 0
     _ws_frames: int = 0
+    _data_urls: set[str] = field(default_factory=set)
 
     def attach(self, page) -> None:
         session = page.context.new_cdp_session(page)
         session.send("Network.enable")
-        session.on("Network.dataReceived", self._http)
+        session.on("Network.requestWillBeSent", self._request)
+        session.on("Network.loadingFinished", self._http)
         session.on("Network.webSocketFrameReceived", self._frame)
 
+    def _request(self, event: dict) -> None:
+        if event["request"]["url"].startswith("data:"):
+            self._data_urls.add(event["requestId"])
+
     def _http(self, event: dict) -> None:
-        self.total += int(event.get("encodedDataLength") or event.get("dataLength") or 0)
+        if event["requestId"] not in self._data_urls:
+            self.total += int(event.get("encodedDataLength") or 0)
 
     def _frame(self, event: dict) -> None:
         response = event["response"]
@@ -338,7 +352,8 @@ def report(runs: list[Run], machine: list[tuple[str, str]]) -> str:
         "from the action to its result on screen (script idle, the step's text or title "
         "shown, no element still loading, every Plotly chart drawn, every image decoded; "
         "checked every 10 ms; then the browser idle, its WebGL scenes drawn); bytes "
-        "= websocket frames + HTTP bodies sent by the server for that step; peak = the "
+        "= websocket frames + HTTP responses (as sent over the wire; not the page's data: "
+        "URLs, decoded from frames already counted) for that step; peak = the "
         "server's VmHWM after the step. Floor: a bare Streamlit app swapping one 1200-px "
         "indexed PNG per slider move (best of 6 moves). Engine: `python -m kmeans_core` "
         "at the same K (its own seconds: decode, K-Means, PNG).",

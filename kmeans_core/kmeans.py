@@ -36,17 +36,30 @@ def sq_distances_to_assigned(
     X: np.ndarray, centroids: np.ndarray, idx: np.ndarray, rows: np.ndarray | None = None
 ) -> np.ndarray:
     """Exact ``||X[r] - centroids[idx[r]]||²`` for the given ``rows`` (all by default)."""
+    return sq_distances_to_each(X, centroids, (idx,), rows)[0]
+
+
+def sq_distances_to_each(
+    X: np.ndarray,
+    centroids: np.ndarray,
+    labelings: tuple[np.ndarray, ...],
+    rows: np.ndarray | None = None,
+) -> list[np.ndarray]:
+    """:func:`sq_distances_to_assigned` for each ``idx`` in ``labelings``, each row of ``X``
+    gathered once for all of them (the gather costs as much as the arithmetic)."""
     count = len(X) if rows is None else len(rows)
-    out = np.empty(count)
+    outs = [np.empty(count) for _ in labelings]
     for start in range(0, count, _ROWS_PER_CHUNK):
         part = (
             slice(start, start + _ROWS_PER_CHUNK)
             if rows is None
             else rows[start : start + _ROWS_PER_CHUNK]
         )
-        offset = X[part] - centroids[idx[part]]
-        out[start : start + len(offset)] = np.einsum("ij,ij->i", offset, offset)
-    return out
+        points = X[part]
+        for out, idx in zip(outs, labelings, strict=True):
+            offset = points - centroids[idx[part]]
+            out[start : start + len(offset)] = np.einsum("ij,ij->i", offset, offset)
+    return outs
 
 
 def find_closest_centroids(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:

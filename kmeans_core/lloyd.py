@@ -27,7 +27,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .kmeans import farthest_distinct_points, sq_distances_to_assigned, squared_distances
+from .kmeans import (
+    farthest_distinct_points,
+    sq_distances_to_assigned,
+    sq_distances_to_each,
+    squared_distances,
+)
 
 # OpenBLAS runs a product on one thread while rows × K × inner stays under 65536 × 4.
 _BLOCK_ELEMENTS = 1 << 16
@@ -184,9 +189,10 @@ class HamerlyState:
         threshold = np.maximum(half_gap, np.minimum(self.runner_lower, self.lower))
         suspects = np.flatnonzero(self.upper >= threshold)
         if suspects.size:  # exact distances to the own and the runner-up centroid first
-            own = sq_distances_to_assigned(self.points, self.centroids, self.labels, suspects)
+            own, runner = sq_distances_to_each(
+                self.points, self.centroids, (self.labels, self.runner), suspects
+            )
             self.upper[suspects] = np.sqrt(own)
-            runner = sq_distances_to_assigned(self.points, self.centroids, self.runner, suspects)
             self.runner_lower[suspects] = np.sqrt(runner)
             threshold = np.maximum(
                 half_gap[suspects],
@@ -229,14 +235,16 @@ class HamerlyState:
         k = self.k
         n = len(rows)
         labels = np.empty(n, dtype=np.intp)
-        runner = np.zeros(n, dtype=np.intp)
-        runner_sq = np.full(n, np.inf)
-        lower_sq = np.full(n, np.inf)
+        runner = np.empty(n, dtype=np.intp)
+        runner_sq = np.empty(n)
+        lower_sq = np.empty(n)
         centred = self.centroids - self._origin
         centred_sq_norms = np.einsum("ij,ij->i", centred, centred)
         product = np.vstack([-2.0 * centred.T, centred_sq_norms[None, :]]).astype(np.float32)
-        centred = self.points[rows] - self._origin
+        points = self.points[rows]
+        centred = points - self._origin
         sq_norms = np.einsum("ij,ij->i", centred, centred)
+        del centred  # (n, 3) float64: at the first assignment, every colour of the image
         # A bound on the float32 error of each computed squared distance.
         margin = 8 * _EPS32 * (np.sqrt(sq_norms) + np.sqrt(centred_sq_norms.max())) ** 2
         first = np.empty(n, dtype=np.float32)
@@ -250,11 +258,11 @@ class HamerlyState:
         runner_sq += sq_norms - margin
         lower_sq += sq_norms - margin
         if unsure.size:  # the two nearest are too close to call in float32: decide in float64
-            exact = squared_distances(self.points[rows[unsure]], self.centroids)
+            exact = squared_distances(points[unsure], self.centroids)
             (labels[unsure], runner[unsure], _, runner_sq[unsure], lower_sq[unsure]) = (
                 _smallest_three(exact, axis=1)
             )
-        nearest = np.sqrt(sq_distances_to_assigned(self.points[rows], self.centroids, labels))
+        nearest = np.sqrt(sq_distances_to_assigned(points, self.centroids, labels))
         return (
             labels,
             nearest,
