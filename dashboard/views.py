@@ -64,7 +64,12 @@ def chart_font_size() -> int:
 
 def plotly_chart(figure, key: str) -> None:
     """Draw a Plotly figure full width, its type sized for presentation mode or not."""
-    st.plotly_chart(sized_for_screen(figure, chart_font_size()), width="stretch", key=key)
+    _draw(sized_for_screen(figure, chart_font_size()), key)
+
+
+def _draw(figure: go.Figure, key: str) -> None:
+    """The figure carries its own template (figures.TEMPLATE), so no Streamlit theme."""
+    st.plotly_chart(figure, width="stretch", key=key, theme=None)
 
 
 # The built figures of the current images, about ten an image and setting (the 3-D view's
@@ -78,8 +83,7 @@ def cached_chart(key: str, inputs: Hashable, build: Callable[[], go.Figure]) -> 
     depends on (the image's digest and settings, the page's toggles). Building a figure's
     Plotly objects took 50-150 ms of every visit of the Convergence, 3-D and Compare
     pages, and 0.7 s of Step by step's (its 21-frame animation)."""
-    figure = _built_figure(key, inputs, chart_font_size(), build)
-    st.plotly_chart(figure, width="stretch", key=key)
+    _draw(_built_figure(key, inputs, chart_font_size(), build), key)
 
 
 @st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner=False)
@@ -88,6 +92,27 @@ def _built_figure(
 ) -> go.Figure:
     """Shared by every session and never modified after it is built."""
     return sized_for_screen(_build(), font_size)
+
+
+def sections(key: str, parts: dict[str, Callable[[], None]]) -> None:
+    """The page's ``parts`` as tabs, only the open one drawn (a fragment of its own).
+
+    Everything on a page is drawn again in the browser at each visit: a part costs what its
+    elements cost (a Plotly chart 60-170 ms, ten Markdown blocks about 40 ms) even when it is
+    scrolled out of sight. Drawn as tabs, a visit draws one part, and opening another reruns
+    this fragment only, not the whole app.
+    """
+
+    @st.fragment
+    def tabs() -> None:
+        for tab, draw in zip(
+            st.tabs(list(parts), on_change="rerun", key=key), parts.values(), strict=True
+        ):
+            if tab.open:
+                with tab:
+                    draw()
+
+    tabs()
 
 
 def apply_presentation_style() -> None:

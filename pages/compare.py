@@ -15,11 +15,9 @@ st.markdown(
     "same indexed-PNG encoder; every MSE is measured against the original pixels."
 )
 kmeans = views.kmeans_rendering(analysis)
-renderings = [kmeans]
 methods = pillow_methods()
 missing = [name for name, available in methods.items() if not available]
 names = [name for name, available in methods.items() if available]
-columns = st.columns(1 + len(names))
 
 
 def show(column, rendering: experiments.Rendering) -> None:
@@ -31,47 +29,66 @@ def show(column, rendering: experiments.Rendering) -> None:
     )
 
 
-show(columns[0], kmeans)
-for column, name in zip(columns[1:], names, strict=True):  # each appears as it is done
-    rendering = experiments.other_quantizer(source.digest, settings.k, name, source.data)
-    show(column, rendering)
-    renderings.append(rendering)
-views.cached_chart(
-    "quantizer_bars",
-    # the timings too: a result computed again (after its cache let it go) takes its own
-    (source.digest, settings, tuple(r.seconds for r in renderings)),
-    lambda: figures.quantizer_bars(
-        [r.name for r in renderings],
-        [r.mse for r in renderings],
-        [r.psnr for r in renderings],
-        [r.seconds for r in renderings],
-        [r.png_size for r in renderings],
-    ),
-)
-best_other = min(renderings[1:], key=lambda r: r.mse)
-st.markdown(
-    f"K-Means' MSE is **{100 * (1 - kmeans.mse / best_other.mse):.0f} % lower** than the best "
-    f"of Pillow's ({best_other.name}, {best_other.mse:,.1f}): it places every colour where "
-    "the pixels are, while median cut and octrees split the colour cube by rules."
-    if kmeans.mse < best_other.mse
-    else f"Here {best_other.name} matches K-Means "
-    f"({best_other.mse:,.1f} against {kmeans.mse:,.1f})."
-)
-st.dataframe(
-    [
-        {
-            "quantizer": r.name,
-            "colours": r.colors,
-            "MSE": round(r.mse, 2),
-            "PSNR (dB)": round(r.psnr, 2),
-            "seconds": round(r.seconds, 3),
-            "indexed PNG": views.human_bytes(r.png_size),
-        }
-        for r in renderings
-    ],
-    hide_index=True,
-    width="stretch",
-)
+def others() -> list[experiments.Rendering]:
+    """Pillow's quantizers on this image, one at a time (each kept by its cache)."""
+    return [
+        experiments.other_quantizer(source.digest, settings.k, name, source.data) for name in names
+    ]
+
+
+def side_by_side() -> None:
+    """A thumbnail for each quantizer, each shown as soon as it is done, and the verdict."""
+    columns = st.columns(1 + len(names))
+    show(columns[0], kmeans)
+    renderings = []
+    for column, name in zip(columns[1:], names, strict=True):
+        rendering = experiments.other_quantizer(source.digest, settings.k, name, source.data)
+        show(column, rendering)
+        renderings.append(rendering)
+    best_other = min(renderings, key=lambda r: r.mse)
+    st.markdown(
+        f"K-Means' MSE is **{100 * (1 - kmeans.mse / best_other.mse):.0f} % lower** than the "
+        f"best of Pillow's ({best_other.name}, {best_other.mse:,.1f}): it places every colour "
+        "where the pixels are, while median cut and octrees split the colour cube by rules."
+        if kmeans.mse < best_other.mse
+        else f"Here {best_other.name} matches K-Means "
+        f"({best_other.mse:,.1f} against {kmeans.mse:,.1f})."
+    )
+
+
+def in_numbers() -> None:
+    """MSE, PSNR, time and PNG size of every quantizer, as bars and as a table."""
+    renderings = [kmeans, *others()]
+    views.cached_chart(
+        "quantizer_bars",
+        # the timings too: a result computed again (after its cache let it go) takes its own
+        (source.digest, settings, tuple(r.seconds for r in renderings)),
+        lambda: figures.quantizer_bars(
+            [r.name for r in renderings],
+            [r.mse for r in renderings],
+            [r.psnr for r in renderings],
+            [r.seconds for r in renderings],
+            [r.png_size for r in renderings],
+        ),
+    )
+    st.dataframe(
+        [
+            {
+                "quantizer": r.name,
+                "colours": r.colors,
+                "MSE": round(r.mse, 2),
+                "PSNR (dB)": round(r.psnr, 2),
+                "seconds": round(r.seconds, 3),
+                "indexed PNG": views.human_bytes(r.png_size),
+            }
+            for r in renderings
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+
+views.sections("compare_part", {"Side by side": side_by_side, "In numbers": in_numbers})
 st.caption(
     "K-Means' time is the whole run (counting colours, every iteration, the final mapping). "
     + (f"Not in this Pillow build: {', '.join(missing)}." if missing else "")

@@ -78,6 +78,16 @@ def go_to(at: AppTest, page: str) -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Open the tab ``label`` of the page's tabs ``key`` (views.sections): only the open
+    tab's part of the page is drawn."""
+    assert label in [tab.label for tab in at.main.tabs], (label, [t.label for t in at.main.tabs])
+    at.session_state[key] = label
+    at.run()
+    assert_healthy(at)
+    return at
+
+
 # --- what the app should show, computed here with kmeans_core ---------------------------------
 
 

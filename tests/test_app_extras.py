@@ -23,6 +23,7 @@ from tests.app_support import (
     go_to,
     metrics,
     new_app,
+    open_tab,
     sample_bytes,
 )
 
@@ -54,6 +55,9 @@ def table(at, index: int = 0) -> list[dict]:
 
 def test_compare_page_numbers_match_pillow_called_directly(app):
     at = go_to(app, "Compare quantizers")
+    thumbnails = len(at.main.image)  # "Side by side", the tab open on arrival
+    assert not at.main.dataframe
+    open_tab(at, "compare_part", "In numbers")
     rows = {row["quantizer"]: row for row in table(at)}
     methods = {
         "median cut": Image.Quantize.MEDIANCUT,
@@ -74,7 +78,7 @@ def test_compare_page_numbers_match_pillow_called_directly(app):
     assert rows["K-Means"]["MSE"] < min(rows[name]["MSE"] for name in methods)
     bars = chart(at, "quantizer_bars")["data"]
     assert [b["type"] for b in bars] == ["bar"] * 4  # MSE, PSNR, time, PNG size
-    assert len(at.main.image) == len(rows)  # a thumbnail per quantizer
+    assert thumbnails == len(rows)  # a thumbnail per quantizer
 
 
 def test_dithering_beside_the_plain_result(app):
@@ -102,6 +106,8 @@ def test_dithering_beside_the_plain_result(app):
 
 def test_iteration_playback_shows_the_iteration_chosen(app):
     at = go_to(app, "Convergence")
+    assert not at.main.image  # one part drawn at a time: the curve, not the playback
+    open_tab(at, "convergence_part", "Watch it converge")
     result = expected("coffee").result
     slider = at.slider(key="frame")
     assert slider.max == result.iterations
@@ -130,6 +136,7 @@ def test_a_playback_frame_gives_every_pixel_its_nearest_centroid():
 
 def test_random_against_kmeans_plus_plus(app):
     at = go_to(app, "Convergence")
+    open_tab(at, "convergence_part", "Random or k-means++?")
     (button,) = [b for b in at.main.button if b.label == "Compare the two starts"]
     button.click()
     at.run()
@@ -148,6 +155,7 @@ def test_random_against_kmeans_plus_plus(app):
 
 def test_rgb_against_lab_measured_on_the_image(app):
     at = go_to(app, "How it works")
+    open_tab(at, "how_it_works_part", "Colour spaces")
     assert "Mean ΔE" not in metrics(at)  # two more runs of K-Means: only on request
     (button,) = [b for b in at.main.button if b.label.startswith("Measure RGB against")]
     button.click()

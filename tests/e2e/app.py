@@ -121,6 +121,16 @@ def go_to(page: Page, title: str, timeout: float = RUN_TIMEOUT_MS) -> None:
     wait_idle(page, timeout)
 
 
+def open_tab(page: Page, label: str, timeout: float = RUN_TIMEOUT_MS) -> None:
+    """Open the page's tab ``label`` (only the open tab's part is drawn: opening one reruns
+    that part on the server) and wait for its run."""
+    tab = main(page).get_by_role("tab", name=label, exact=True)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true", timeout=timeout)
+    main(page).get_by_role("tabpanel").wait_for(timeout=timeout)
+    wait_idle(page, timeout)
+
+
 def header_k(page: Page) -> int:
     """The K the page header names."""
     return int(header_caption(page).split("K = ", 1)[1].split()[0])

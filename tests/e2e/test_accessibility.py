@@ -52,7 +52,7 @@ def test_axe_finds_no_serious_violation_on_any_page(page: Page, app_server, axe,
     page.set_viewport_size(app.PROJECTOR)
     app.open_app(page, app_server.url, k=K)
     app.upload(page, chelsea.path)
-    problems = []
+    problems, tabs_checked = [], 0
     for title in app.PAGES:
         if title != "Compress":
             app.go_to(page, title)
@@ -60,6 +60,13 @@ def test_axe_finds_no_serious_violation_on_any_page(page: Page, app_server, axe,
         assert_alts_say_what_they_show(page, chelsea, title)
         problems += [f"{title}: {line}" for line in blocking_violations(page)]
         app.screenshot(page, f"projector-1600-{app.PAGES[title] or 'compress'}")
+        tabs = app.main(page).get_by_role("tab")
+        for label in [tab.inner_text().strip() for tab in tabs.all()][1:]:  # drawn when opened
+            app.open_tab(page, label)
+            assert_alts_say_what_they_show(page, chelsea, f"{title}, {label}")
+            problems += [f"{title}, {label}: {line}" for line in blocking_violations(page)]
+            tabs_checked += 1
+    assert tabs_checked >= 8, "the tabbed pages' other parts were not all opened"
     assert not problems, "\n".join(problems)
 
 

@@ -133,8 +133,18 @@ def test_upload_then_every_page(page: Page, app_server, request, photo_fixture, 
     assert_healthy(page)
     app.screenshot(page, f"{shot}-4-choose-k")
 
+    app.go_to(page, "Compare quantizers")  # its thumbnails first, its numbers in a tab
+    assert_header(page, photo, k)
+    expect(app.main(page).get_by_test_id("stPlotlyChart")).to_have_count(0)
+    app.open_tab(page, "In numbers")
+    assert_2d_chart_drawn(page)
+    expect(app.main(page).get_by_test_id("stDataFrame")).to_have_count(1)
+    assert_healthy(page)
+    app.screenshot(page, f"{shot}-4b-compare")
+
     app.go_to(page, "How it works")
     assert_header(page, photo, k)
+    app.open_tab(page, "What it saves")
     expect(app.main(page)).to_contain_text(f"{ratio:.3f}")
     assert_healthy(page)
     app.screenshot(page, f"{shot}-5-how-it-works")
