@@ -44,7 +44,6 @@ def move(by: int) -> None:
 @st.fragment
 def step_through() -> None:
     """Previous, Next and a slider over the half-steps, and everything that follows them."""
-    st.header("Step through it")
     controls = st.columns([1, 1, 5], vertical_alignment="bottom")
     controls[0].button(
         "Previous", icon=":material/skip_previous:", on_click=move, args=(-1,), width="stretch"
@@ -123,7 +122,6 @@ def step_through() -> None:
 @st.fragment
 def animation() -> None:
     """Every half-step as one Plotly animation, played in the browser."""
-    st.header("Play it in the browser")
     speed = st.segmented_control(
         "Speed", list(step_figures.SPEEDS_MS), default="Normal", key="step_speed"
     )
@@ -146,20 +144,31 @@ def animation() -> None:
     )
 
 
-step_through()
-animation()
+def bad_starts() -> None:
+    """The exercise's start from several seeds, on request: where each ends."""
+    st.markdown(
+        f"Random pixels can start badly: two centroids in one cluster, none in another. Run the "
+        f"exercise from {steps.BAD_START_SEEDS} seeds and compare where each ends."
+    )
+    starts_key = (source.digest, exercise.but(seed=0))
+    requested = st.session_state.setdefault("requested_bad_starts", set())
+    if st.button(
+        f"Run the exercise's start with {steps.BAD_START_SEEDS} seeds", icon=":material/casino:"
+    ):
+        requested.add(starts_key)
+    if starts_key in requested:
+        outcomes = steps.bad_starts(source.digest, starts_key[1], source.data)
+        views.bad_starts(outcomes, analysis.name, run.k)
 
-st.header("Bad starts")
-st.markdown(
-    f"Random pixels can start badly: two centroids in one cluster, none in another. Run the "
-    f"exercise from {steps.BAD_START_SEEDS} seeds and compare where each ends."
+
+# Each part is a tab, only the open one drawn: the step view and the animation each hold a
+# 3-D view, which a browser without WebGL on a graphics card (headless Chromium, or any
+# browser that falls back to software WebGL) draws for seconds each.
+views.sections(
+    "step_part",
+    {
+        "Step through it": step_through,
+        "Play it in the browser": animation,
+        "Bad starts": bad_starts,
+    },
 )
-starts_key = (source.digest, exercise.but(seed=0))
-requested = st.session_state.setdefault("requested_bad_starts", set())
-if st.button(
-    f"Run the exercise's start with {steps.BAD_START_SEEDS} seeds", icon=":material/casino:"
-):
-    requested.add(starts_key)
-if starts_key in requested:
-    outcomes = steps.bad_starts(source.digest, starts_key[1], source.data)
-    views.bad_starts(outcomes, analysis.name, run.k)

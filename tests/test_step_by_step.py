@@ -14,7 +14,15 @@ from streamlit.testing.v1 import AppTest
 from dashboard.views import big_number
 from kmeans_core import hex_color, kmeans, load_image, quantize
 from kmeans_core.settings import EXERCISE
-from tests.app_support import TIMEOUT, assert_healthy, chart, go_to, header, sample_bytes
+from tests.app_support import (
+    TIMEOUT,
+    assert_healthy,
+    chart,
+    go_to,
+    header,
+    open_tab,
+    sample_bytes,
+)
 
 pytestmark = pytest.mark.usefixtures("navigation_mode")
 
@@ -55,10 +63,14 @@ def test_no_page_mentions_colour_grids_in_the_exercise_run():
     """rocket.jpg has more colours than the warm-start threshold: the engine's run would
     start on colour grids, the exercise's never does."""
     at = exercise_app()
+    tabs = {"Convergence": "convergence_part", "How it works": "how_it_works_part"}
     for page in ("Compress", "Convergence", "Step by step", "How it works", "Choose K"):
         if page != "Compress":
             go_to(at, page)
-        text = page_text(at).lower()
+        texts = [page_text(at)]
+        for label in [t.label for t in at.main.tabs][1:] if page in tabs else []:
+            texts.append(page_text(open_tab(at, tabs[page], label)))  # each part, opened
+        text = "\n".join(texts).lower()
         assert "colour grid" not in text and "³ grid" not in text, page
 
 
@@ -90,6 +102,8 @@ def test_next_and_previous_walk_the_half_steps():
 def test_the_animation_has_a_frame_per_half_step_with_plotly_controls():
     at = exercise_app()
     go_to(at, "Step by step")
+    assert "steps_animation" not in [c.key for c in at.main.get("plotly_chart")]  # not open
+    open_tab(at, "step_part", "Play it in the browser")
     figure = chart(at, "steps_animation")
     result = quantize(load_image(sample_bytes("rocket")), settings=EXERCISE.but(k=K))
     frames = figure["frames"]
@@ -109,6 +123,7 @@ def test_the_animation_has_a_frame_per_half_step_with_plotly_controls():
 def test_bad_starts_show_the_spread_and_the_best_and_worst():
     at = exercise_app(sample="coffee")
     go_to(at, "Step by step")
+    open_tab(at, "step_part", "Bad starts")
     next(b for b in at.main.button if "seeds" in b.label).click().run()
     assert_healthy(at)
     cards = {m.label: m for m in at.main.metric}
@@ -130,7 +145,8 @@ def test_bad_starts_show_the_spread_and_the_best_and_worst():
 def test_how_it_works_shows_the_exercise_functions_own_source():
     at = exercise_app(sample="coffee")
     go_to(at, "How it works")
-    shown = [c.value for c in at.main.code]
+    shown = [c.value for c in open_tab(at, "how_it_works_part", "Two steps").main.code]
+    shown += [c.value for c in open_tab(at, "how_it_works_part", "Where to start").main.code]
     for function in (
         kmeans.find_closest_centroids,
         kmeans.compute_centroids,

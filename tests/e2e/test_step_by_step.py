@@ -37,6 +37,7 @@ def test_a_link_opens_the_exercise_and_its_animation_plays_without_the_server(
     app.open_app(page, app_server.url, "step_by_step", exercise=1, sample="coffee", k=K)
     assert "the exercise's run" in app.header_caption(page)
     assert "K = 8" in app.header_caption(page)
+    app.open_tab(page, "Play it in the browser")
     speed = app.main(page).get_by_test_id("stButtonGroup")
     speed.get_by_text("Fast", exact=True).click()  # a rerun: the frame length
     app.wait_idle(page)
