@@ -100,14 +100,20 @@ def sections(key: str, parts: dict[str, Callable[[], None]]) -> None:
     Everything on a page is drawn again in the browser at each visit: a part costs what its
     elements cost (a Plotly chart 60-170 ms, ten Markdown blocks about 40 ms) even when it is
     scrolled out of sight. Drawn as tabs, a visit draws one part, and opening another reruns
-    this fragment only, not the whole app.
+    this fragment only, not the whole app. The tab opened last is opened again when the user
+    comes back to the page (Streamlit forgets a widget's value once a run leaves it out).
     """
+    kept = f"{key}_kept"
+
+    def remember() -> None:
+        st.session_state[kept] = st.session_state[key]
 
     @st.fragment
     def tabs() -> None:
-        for tab, draw in zip(
-            st.tabs(list(parts), on_change="rerun", key=key), parts.values(), strict=True
-        ):
+        opened = st.tabs(
+            list(parts), on_change=remember, key=key, default=st.session_state.get(kept)
+        )
+        for tab, draw in zip(opened, parts.values(), strict=True):
             if tab.open:
                 with tab:
                     draw()

@@ -154,6 +154,11 @@ def test_upload_then_every_page(page: Page, app_server, request, photo_fixture, 
     assert app.metric(page, "Compression ratio") == app.ratio_label(ratio)
     assert_healthy(page)
 
+    app.go_to(page, "How it works")  # the tab opened last opens again
+    tab = app.main(page).get_by_role("tab", name="What it saves", exact=True)
+    expect(tab).to_have_attribute("aria-selected", "true")
+    expect(app.main(page)).to_contain_text(f"{ratio:.3f}")
+
 
 def test_every_page_in_the_navigation_renders(page: Page, app_server):
     """Pages added later are covered too: each opens from the sidebar without an error."""
