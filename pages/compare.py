@@ -29,11 +29,9 @@ def show(column, rendering: experiments.Rendering) -> None:
     )
 
 
-def others() -> list[experiments.Rendering]:
-    """Pillow's quantizers on this image, one at a time (each kept by its cache)."""
-    return [
-        experiments.other_quantizer(source.digest, settings.k, name, source.data) for name in names
-    ]
+def other(name: str) -> experiments.Rendering:
+    """One of Pillow's quantizers on this image (its cache keeps it for the other tab)."""
+    return experiments.other_quantizer(source.digest, settings.k, name, source.data)
 
 
 def side_by_side() -> None:
@@ -42,7 +40,7 @@ def side_by_side() -> None:
     show(columns[0], kmeans)
     renderings = []
     for column, name in zip(columns[1:], names, strict=True):
-        rendering = experiments.other_quantizer(source.digest, settings.k, name, source.data)
+        rendering = other(name)
         show(column, rendering)
         renderings.append(rendering)
     best_other = min(renderings, key=lambda r: r.mse)
@@ -58,7 +56,7 @@ def side_by_side() -> None:
 
 def in_numbers() -> None:
     """MSE, PSNR, time and PNG size of every quantizer, as bars and as a table."""
-    renderings = [kmeans, *others()]
+    renderings = [kmeans, *map(other, names)]
     views.cached_chart(
         "quantizer_bars",
         # the timings too: a result computed again (after its cache let it go) takes its own

@@ -22,12 +22,11 @@ def tex(number: float) -> str:
 
 analysis = session.require()
 settings = session.current_settings()
+source = session.current_source()
 views.page_header("How it works", analysis, settings)
 result, report = analysis.result, analysis.report
 m, k = result.pixels, settings.k
 history = result.wcss_history
-
-source = session.current_source()
 if not math.isfinite(result.psnr):
     st.info("This image has no more colours than K: it is reproduced exactly.")
 
