@@ -1,4 +1,4 @@
-"""kmeans_core: exact, fast K-Means colour quantization (numpy and Pillow only).
+"""kmeans_core: exact, fast K-Means colour quantization (numpy and Pillow, zlib-ng's deflate).
 
 >>> from kmeans_core import load_image, quantize, encode_indexed_png
 >>> image = load_image("samples/coffee.png")          # (H, W, 3) uint8

@@ -5,6 +5,11 @@ recommends no filtering for them, and on quantized photos it gives files about a
 smaller, twice as fast. The zlib stream is also compressed in parallel blocks (as pigz
 does: each block primed with the previous 32 KiB and ended on a byte boundary), still one
 standard stream, the same bytes whatever the number of threads.
+
+Deflate is zlib-ng's (pip ``zlib-ng``), which writes standard zlib streams that any
+decoder reads. At the same level 6, on the indices of quantized 10-12 MP photos at
+K = 16, 17 and 64, it took 0.10-0.31 s where the C library's zlib took 0.18-0.77 s
+(2.5-3.7 times faster), and its files were 0.3-2.7 % smaller.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from zlib_ng import zlib_ng
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOR_TYPE_PALETTE = 3
@@ -91,17 +97,17 @@ def _scanlines(indices: np.ndarray, bits: int) -> bytes:
 def _deflate(raw: bytes, level: int) -> bytes:
     """One zlib stream of ``raw``, compressed in parallel blocks when it is large."""
     if len(raw) <= 2 * _BLOCK_BYTES:
-        return zlib.compress(raw, level)
+        return zlib_ng.compress(raw, level)
     starts = range(0, len(raw), _BLOCK_BYTES)
     view = memoryview(raw)
 
     def block(start: int) -> bytes:
         primer = bytes(view[max(0, start - _WINDOW) : start])
         options = {"zdict": primer} if primer else {}
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15, **options)
+        compressor = zlib_ng.compressobj(level, zlib_ng.DEFLATED, -15, **options)
         last = start + _BLOCK_BYTES >= len(raw)
         body = compressor.compress(view[start : start + _BLOCK_BYTES])
-        return body + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+        return body + compressor.flush(zlib_ng.Z_FINISH if last else zlib_ng.Z_SYNC_FLUSH)
 
     with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
         blocks = list(pool.map(block, starts))
