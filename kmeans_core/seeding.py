@@ -36,7 +36,7 @@ def kmeans_plusplus(
     distances_to = _SquaredDistances(points)
     centres = np.empty((k, points.shape[1]))
     centres[0] = points[rng.choice(len(points), p=weights / weights.sum())]
-    closest = distances_to(centres[:1])[0]
+    closest = np.maximum(distances_to(centres[:1])[0], 0.0)
     potential = float(weights @ closest)
     weighted = np.empty_like(closest)
     for c in range(1, k):
@@ -47,26 +47,31 @@ def kmeans_plusplus(
         np.multiply(weights, closest, out=weighted)
         candidates = np.searchsorted(np.cumsum(weighted, out=weighted), targets)
         candidates = np.minimum(candidates, len(points) - 1)
-        trial_closest = distances_to(points[candidates])
-        np.minimum(closest, trial_closest, out=trial_closest)
+        trial_closest = np.minimum(closest, distances_to(points[candidates]))
         potentials = trial_closest @ weights
         best = int(np.argmin(potentials))
         centres[c] = points[candidates[best]]
-        closest = trial_closest[best]
+        # A squared distance computed as a sum of three terms can come out a hair below 0.
+        closest = np.maximum(trial_closest[best], 0.0)
         potential = float(potentials[best])
     return centres
 
 
 class _SquaredDistances:
-    """Squared distances from given centres to every point, (len(centres), n), clipped at 0;
-    precise enough for seeding. The points' share of the work is done once."""
+    """Squared distances from given centres to every point, (len(centres), n), by one
+    matrix product: [-2c, ||c||², 1] · [x, 1, ||x||²]. Precise enough for seeding (a
+    distance near 0 can come out slightly negative); the points' part is made once."""
 
     def __init__(self, points: np.ndarray) -> None:
-        self._minus_two_t = np.ascontiguousarray(-2.0 * points.T)
-        self._sq_norms = np.einsum("ij,ij->i", points, points)
+        n, dim = points.shape
+        self._augmented = np.empty((dim + 2, n))
+        self._augmented[:dim] = points.T
+        self._augmented[dim] = 1.0
+        self._augmented[dim + 1] = np.einsum("ij,ij->i", points, points)
 
     def __call__(self, centres: np.ndarray) -> np.ndarray:
-        distances = centres @ self._minus_two_t
-        distances += self._sq_norms
-        distances += np.einsum("ij,ij->i", centres, centres)[:, None]
-        return np.maximum(distances, 0.0, out=distances)
+        factors = np.empty((len(centres), centres.shape[1] + 2))
+        factors[:, :-2] = -2.0 * centres
+        factors[:, -2] = np.einsum("ij,ij->i", centres, centres)
+        factors[:, -1] = 1.0
+        return factors @ self._augmented
