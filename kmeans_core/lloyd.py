@@ -302,11 +302,41 @@ def _smallest_three(values: np.ndarray, *, axis: int) -> tuple[np.ndarray, ...]:
     return nearest, runner, first, second, values.min(axis=axis)
 
 
+# Centroids this far from 0 and beyond are compared in float64: their float32 squares could
+# overflow.
+_FLOAT32_GAPS_BELOW = 2.0**60
+
+
 def _centroid_gaps(centroids: np.ndarray) -> np.ndarray:
-    """Distances between centroids, (K, K), infinite from each centroid to itself."""
-    distances = squared_distances(centroids, centroids)
-    np.fill_diagonal(distances, np.inf)
-    return np.sqrt(distances, out=distances)
+    """Lower bounds on the distances between centroids, (K, K), infinite from each centroid
+    to itself: the bounds only need gaps that are never too large.
+
+    Computed in float32 (measured at K = 256: 0.13 ms against 0.62 ms in float64, and it
+    runs every iteration), then lowered by more than float32 can be off: rounding each
+    coordinate moves it by at most scale × eps/2 (scale: the largest coordinate), so each
+    difference vector by at most √d × scale × eps; the squares, the sum and the square root
+    add a relative error of a few eps. Both are taken off twice over.
+    """
+    scale = float(np.max(np.abs(centroids)))
+    if not scale < _FLOAT32_GAPS_BELOW:
+        distances = squared_distances(centroids, centroids)
+        np.fill_diagonal(distances, np.inf)
+        return np.sqrt(distances, out=distances)
+    narrow = centroids.astype(np.float32)
+    gaps = np.subtract.outer(narrow[:, 0], narrow[:, 0])
+    gaps *= gaps
+    diff = np.empty_like(gaps)
+    for j in range(1, narrow.shape[1]):
+        np.subtract.outer(narrow[:, j], narrow[:, j], out=diff)
+        diff *= diff
+        gaps += diff
+    np.sqrt(gaps, out=gaps)
+    dim = narrow.shape[1]
+    gaps *= 1 - 16 * dim * _EPS32
+    gaps -= 2 * np.sqrt(dim) * scale * _EPS32
+    np.maximum(gaps, 0.0, out=gaps)
+    np.fill_diagonal(gaps, np.inf)
+    return gaps
 
 
 @dataclass

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from kmeans_core import compute_centroids, find_closest_centroids, quantize, run_kmeans
-from kmeans_core.lloyd import weighted_lloyd
+from kmeans_core.kmeans import squared_distances
+from kmeans_core.lloyd import _centroid_gaps, weighted_lloyd
 from kmeans_core.quantization import WARM_START_ABOVE
 from kmeans_core.seeding import kmeans_plusplus, random_init
 from tests.test_engine import distinct_colours
@@ -94,3 +95,21 @@ def test_weighted_lloyd_says_what_is_wrong(change, message):
         weighted_lloyd(
             arguments["points"], arguments["weights"], arguments["initial_centroids"], **options
         )
+
+
+@pytest.mark.parametrize("scale", [1.0, 255.0, 1e6, 1e30])
+def test_centroid_gaps_never_exceed_the_exact_distances(scale):
+    """The gaps are computed in float32 and lowered by more than its error (in float64 for
+    coordinates too large for float32's squares): the bounds need gaps never too large, and
+    close enough to prune."""
+    rng = np.random.default_rng(7)
+    centroids = rng.random((256, 3)) * scale
+    # pairs closer than float32 can tell apart, where its rounding matters most
+    centroids[1::4] = centroids[::4] + rng.normal(size=(64, 3)) * scale * 3e-7
+    centroids[2] = centroids[3]  # an exact duplicate
+    exact = np.sqrt(squared_distances(centroids, centroids))
+    gaps = _centroid_gaps(centroids)
+    off_diagonal = ~np.eye(256, dtype=bool)
+    assert np.all(np.isinf(gaps[~off_diagonal]))
+    assert np.all(gaps[off_diagonal] <= exact[off_diagonal])
+    assert np.all(gaps[off_diagonal] >= exact[off_diagonal] - 1e-5 * scale)
