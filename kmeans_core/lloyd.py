@@ -295,15 +295,20 @@ def _three_smallest(augmented: np.ndarray, product: np.ndarray) -> tuple[np.ndar
 
 
 def _smallest_three(values: np.ndarray, *, axis: int) -> tuple[np.ndarray, ...]:
-    """Along ``axis`` of ``values`` (overwritten): the argmin (the lowest index on a tie, as
-    argmin gives), the index of the second smallest, and the three smallest values
-    (infinite where there are fewer)."""
+    """Along ``axis`` of the 2-D ``values`` (a scratch array: overwritten): the argmin (the
+    lowest index on a tie, as argmin gives), the index of the second smallest, and the three
+    smallest values (infinite where there are fewer)."""
+    values = np.ascontiguousarray(values)  # as every caller's is: then reshape is a view
+    flat = values.reshape(-1)  # indexing it by flat positions beats (row, column) pairs
+    width = values.shape[1]
     places = np.arange(values.shape[1 - axis])
+    if axis == 1:
+        places *= width
 
     def take(index: np.ndarray) -> np.ndarray:
-        at = (index, places) if axis == 0 else (places, index)
-        value = values[at]
-        values[at] = np.inf
+        at = index * width + places if axis == 0 else places + index
+        value = flat[at]
+        flat[at] = np.inf
         return value
 
     nearest = values.argmin(axis=axis)
