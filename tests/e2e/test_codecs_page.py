@@ -16,6 +16,10 @@ CODECS_PATH = "codecs"
 ALL_DECODED = """() => Array.from(document.querySelectorAll("[data-testid='stMain'] img"))
     .every(img => img.complete && img.naturalWidth > 0)"""
 CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+CAMERA_PLAYING = """() => {
+    const video = document.querySelector("[data-testid='stSidebar'] video");
+    return video !== null && video.readyState >= 2 && video.videoWidth > 0;
+}"""
 
 
 def assert_healthy(page: Page) -> None:
@@ -59,6 +63,9 @@ def test_a_photo_from_the_camera_is_compressed(browser_type, app_server):
         expect(sidebar).to_contain_text("localhost or over HTTPS")
         take = page.get_by_test_id("stCameraInputButton")
         expect(take).to_be_enabled()
+        # The button is enabled before the fake camera's first frame is there, and a click
+        # then takes no photo (seen once in a full run of the suite, on a busy machine).
+        page.wait_for_function(CAMERA_PLAYING, timeout=app.RUN_TIMEOUT_MS)
         take.click()
         # uploading the photo and compressing it: as long as an upload may take on a busy
         # machine (expect's own 5 s is not)
