@@ -20,8 +20,14 @@ def squared_distances(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
 
     One coordinate at a time, so no (m, K, n) temporary is ever made.
     """
-    X = np.asarray(X, dtype=np.float64)
-    centroids = np.asarray(centroids, dtype=np.float64)
+    return squared_differences_summed(
+        np.asarray(X, dtype=np.float64), np.asarray(centroids, dtype=np.float64)
+    )
+
+
+def squared_differences_summed(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """:func:`squared_distances` in the arrays' own floating type (float32 for a fast
+    bound; the caller answers for its rounding)."""
     out = np.subtract.outer(X[:, 0], centroids[:, 0])
     out *= out
     diff = np.empty_like(out)

@@ -31,6 +31,7 @@ from .kmeans import (
     farthest_distinct_points,
     sq_distances_to_assigned,
     sq_distances_to_each,
+    squared_differences_summed,
     squared_distances,
 )
 
@@ -334,23 +335,15 @@ def _centroid_gaps(centroids: np.ndarray) -> np.ndarray:
     add a relative error of a few eps. Both are taken off twice over.
     """
     scale = float(np.max(np.abs(centroids)))
-    if not scale < _FLOAT32_GAPS_BELOW:
-        distances = squared_distances(centroids, centroids)
-        np.fill_diagonal(distances, np.inf)
-        return np.sqrt(distances, out=distances)
-    narrow = centroids.astype(np.float32)
-    gaps = np.subtract.outer(narrow[:, 0], narrow[:, 0])
-    gaps *= gaps
-    diff = np.empty_like(gaps)
-    for j in range(1, narrow.shape[1]):
-        np.subtract.outer(narrow[:, j], narrow[:, j], out=diff)
-        diff *= diff
-        gaps += diff
+    narrow = scale < _FLOAT32_GAPS_BELOW
+    values = centroids.astype(np.float32) if narrow else centroids
+    gaps = squared_differences_summed(values, values)
     np.sqrt(gaps, out=gaps)
-    dim = narrow.shape[1]
-    gaps *= 1 - 16 * dim * _EPS32
-    gaps -= 2 * np.sqrt(dim) * scale * _EPS32
-    np.maximum(gaps, 0.0, out=gaps)
+    if narrow:
+        dim = values.shape[1]
+        gaps *= 1 - 16 * dim * _EPS32
+        gaps -= 2 * np.sqrt(dim) * scale * _EPS32
+        np.maximum(gaps, 0.0, out=gaps)
     np.fill_diagonal(gaps, np.inf)
     return gaps
 
