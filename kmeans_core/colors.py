@@ -57,19 +57,53 @@ def unpack_rgb(codes: np.ndarray) -> np.ndarray:
 
 
 def count_colors(pixel_codes: np.ndarray, in_place: bool = False) -> ColorCounts:
-    """Count the distinct codes in ``pixel_codes`` (from :func:`pack_rgb`).
+    """Count the distinct codes in ``pixel_codes`` (from :func:`pack_rgb`, each below 2^24).
 
-    With ``in_place`` the codes are sorted where they are, saving a copy of the whole image.
+    With ``in_place`` the codes may be reordered where they are, saving a copy of the image.
     """
-    # numpy's SIMD sort is faster, and smaller, than a 2^24-bin bincount
-    ordered = pixel_codes if in_place else pixel_codes.copy()
-    ordered.sort()
-    starts_run = np.empty(len(ordered), dtype=bool)
+    if len(pixel_codes) >= _TABLE_COUNT_FROM:
+        return _count_by_table(pixel_codes)
+    return _count_by_sorting(pixel_codes if in_place else pixel_codes.copy())
+
+
+# From this many pixels on, marking each code in a table over all 2^24 codes counts in
+# linear time, where sorting takes n log n at a speed that varies with the machine's SIMD
+# sort. Best of five on a 2-core AMD EPYC, codes of a 12 MP photo: all 12 MP, 493 ms sorted
+# against 142 ms by table; 2 MP, 90 against 42 ms; 0.5 MP, 16 against 16 ms; 0.26 MP, 7
+# against 14 ms. The tables hold 16 MB, then 64 MB, for the count's duration.
+_TABLE_COUNT_FROM = 1 << 21
+_CHUNK = 1 << 20  # pixels a bincount sees at once: its int64 copy of them stays at 8 MB
+
+
+def _count_by_sorting(codes: np.ndarray) -> ColorCounts:
+    codes.sort()
+    starts_run = np.empty(len(codes), dtype=bool)
     starts_run[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=starts_run[1:])
+    np.not_equal(codes[1:], codes[:-1], out=starts_run[1:])
     starts = np.flatnonzero(starts_run)
-    counts = np.diff(np.append(starts, len(ordered))).astype(np.int64)
-    return ColorCounts(codes=ordered[starts], counts=counts)
+    counts = np.diff(np.append(starts, len(codes))).astype(np.int64)
+    return ColorCounts(codes=codes[starts], counts=counts)
+
+
+def _count_by_table(codes: np.ndarray) -> ColorCounts:
+    seen = np.zeros(1 << 24, dtype=np.uint8)
+    seen[codes] = 1
+    distinct = _nonzero_positions(seen)
+    del seen
+    rank = np.empty(1 << 24, dtype=np.int32)  # only the distinct codes' entries are read
+    rank[distinct] = np.arange(len(distinct), dtype=np.int32)
+    counts = np.zeros(len(distinct), dtype=np.int64)
+    for start in range(0, len(codes), _CHUNK):
+        counts += np.bincount(rank[codes[start : start + _CHUNK]], minlength=len(distinct))
+    return ColorCounts(codes=distinct.astype(np.uint32), counts=counts)
+
+
+def _nonzero_positions(flags: np.ndarray) -> np.ndarray:
+    """The sorted positions of the non-zero bytes of ``flags`` (uint8, a multiple of 8 long):
+    eight bytes are tested at a time, a quarter of ``np.flatnonzero``'s time on 2^24 bytes."""
+    words = np.flatnonzero(flags.view(np.uint64))
+    within = np.flatnonzero(flags.reshape(-1, 8)[words])
+    return words[within // 8] * 8 + within % 8
 
 
 def image_colors(image: np.ndarray) -> ColorCounts:

@@ -32,8 +32,6 @@ ALPHA_CUT = 128  # alpha below this is transparent, from this on opaque
 OPAQUE, TRANSPARENT = 255, 0
 # A PNG palette holds 256 entries and one of them is the transparent one.
 MAX_OPAQUE_COLORS = 255
-# Above every 0xRRGGBB code: a transparent pixel's mark while colours are counted.
-_TRANSPARENT_CODE = np.uint32(1 << 24)
 _ROWS_PER_BLOCK = 256
 
 
@@ -50,14 +48,18 @@ def opaque_colors(image: np.ndarray, transparent: np.ndarray) -> ColorCounts:
     """The distinct colours of the pixels of ``image`` that are not ``transparent``, with
     their pixel counts: what K-Means clusters.
 
-    One packed code a pixel, as :func:`~kmeans_core.colors.image_colors` takes: the
-    transparent pixels' codes are set above every colour, so they sort last, and dropped.
+    The transparent pixels take the first opaque pixel's code while the colours are
+    counted, in place of a copy of the opaque ones, and are taken off its count after.
     """
+    mask = transparent.ravel()
+    first_opaque = int(np.argmin(mask))
+    if mask[first_opaque]:
+        return ColorCounts(codes=np.empty(0, dtype=np.uint32), counts=np.empty(0, np.int64))
     codes = pack_rgb(image)
-    codes[transparent.ravel()] = _TRANSPARENT_CODE
+    stand_in = codes[first_opaque]
+    codes[mask] = stand_in
     counted = count_colors(codes, in_place=True)
-    if len(counted) and counted.codes[-1] == _TRANSPARENT_CODE:
-        return ColorCounts(codes=counted.codes[:-1], counts=counted.counts[:-1])
+    counted.counts[np.searchsorted(counted.codes, stand_in)] -= np.count_nonzero(mask)
     return counted
 
 

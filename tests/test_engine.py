@@ -51,6 +51,22 @@ def assert_non_increasing(history):
     assert np.all(rises <= 0), f"WCSS rises at iteration {int(np.argmax(rises)) + 1}: {history}"
 
 
+@pytest.mark.parametrize("pixels", [1000, 3 << 20], ids=["sorted", "by table"])
+def test_colours_are_counted_as_numpy_unique_counts_them(pixels):
+    # 3 MP takes the 2^24-entry tables, 1000 pixels the sort; both must give np.unique's
+    # answer, the lowest and highest codes included
+    rng = np.random.default_rng(5)
+    codes = rng.integers(0, 1 << 24, pixels // 50, dtype=np.uint32)[
+        rng.integers(0, pixels // 50, pixels)
+    ]
+    codes[[0, -1]] = [0, (1 << 24) - 1]
+    expected_codes, expected_counts = np.unique(codes, return_counts=True)
+    counted = count_colors(codes)
+    np.testing.assert_array_equal(counted.codes, expected_codes)
+    np.testing.assert_array_equal(counted.counts, expected_counts)
+    assert counted.codes.dtype == np.uint32 and counted.counts.dtype == np.int64
+
+
 # --- weighted Lloyd on distinct colours == the exercise's Lloyd on every pixel ---------------
 
 

@@ -276,6 +276,23 @@ def test_opaque_colours_are_counted_without_the_transparent_pixels():
     assert colors.counts.tolist() == [2, 1]
 
 
+@pytest.mark.parametrize("side", [40, 1800], ids=["sorted", "by table"])
+def test_opaque_colours_of_a_photo_sized_image_match_a_count_of_the_opaque_pixels(side):
+    rng = np.random.default_rng(8)
+    pixels = rng.integers(0, 4, (side, side, 3), dtype=np.uint8) * 60
+    transparent = rng.random((side, side)) < 0.3
+    transparent[0, 0] = True  # the stand-in is the first opaque pixel, not the first pixel
+    colors = opaque_colors(pixels, transparent)
+    expected, counts = np.unique(pixels[~transparent], axis=0, return_counts=True)
+    assert colors.colors.tolist() == expected.tolist()
+    assert colors.counts.tolist() == counts.tolist()
+
+
+def test_an_image_that_is_all_transparent_has_no_opaque_colours():
+    colors = opaque_colors(np.zeros((4, 5, 3), np.uint8), np.ones((4, 5), bool))
+    assert len(colors) == 0 and colors.total == 0
+
+
 def test_at_k_256_a_transparent_image_gets_255_colours_and_the_transparent_entry():
     rng = np.random.default_rng(3)
     pixels = rng.integers(0, 256, (48, 48, 3), dtype=np.uint8)  # 2,304 colours
