@@ -52,19 +52,29 @@ def sq_distances_to_each(
     rows: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """:func:`sq_distances_to_assigned` for each ``idx`` in ``labelings``, each row of ``X``
-    gathered once for all of them (the gather costs as much as the arithmetic)."""
+    gathered once for all of them. One coordinate at a time, summed in
+    :func:`squared_distances`' order; gathering single coordinates from 1-D columns costs a
+    third of gathering whole rows."""
     count = len(X) if rows is None else len(rows)
     outs = [np.empty(count) for _ in labelings]
+    x_columns = [X[:, j] for j in range(X.shape[1])]
+    centroid_columns = [np.ascontiguousarray(centroids[:, j]) for j in range(X.shape[1])]
     for start in range(0, count, _ROWS_PER_CHUNK):
         part = (
             slice(start, start + _ROWS_PER_CHUNK)
             if rows is None
             else rows[start : start + _ROWS_PER_CHUNK]
         )
-        points = X[part]
+        coordinates = [column[part] for column in x_columns]
         for out, idx in zip(outs, labelings, strict=True):
-            offset = points - centroids[idx[part]]
-            out[start : start + len(offset)] = np.einsum("ij,ij->i", offset, offset)
+            labels = idx[part]
+            total = out[start : start + len(labels)]
+            np.subtract(coordinates[0], centroid_columns[0][labels], out=total)
+            total *= total
+            for coordinate, column in zip(coordinates[1:], centroid_columns[1:], strict=True):
+                diff = coordinate - column[labels]
+                diff *= diff
+                total += diff
     return outs
 
 

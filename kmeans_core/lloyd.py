@@ -251,7 +251,8 @@ class HamerlyState:
         centred = self.centroids - self._origin
         centred_sq_norms = np.einsum("ij,ij->i", centred, centred)
         product = np.vstack([-2.0 * centred.T, centred_sq_norms[None, :]]).astype(np.float32)
-        points = self.points[rows]
+        # np.take gathers whole rows several times faster than fancy indexing does
+        points = np.take(self.points, rows, axis=0)
         centred = points - self._origin
         sq_norms = np.einsum("ij,ij->i", centred, centred)
         del centred  # (n, 3) float64: at the first assignment, every colour of the image
@@ -262,13 +263,13 @@ class HamerlyState:
         for start in range(0, n, block):
             span = slice(start, start + block)
             labels[span], runner[span], first[span], runner_sq[span], lower_sq[span] = (
-                _three_smallest(self._augmented[rows[span]], product)
+                _three_smallest(np.take(self._augmented, rows[span], axis=0), product)
             )
         unsure = np.flatnonzero(runner_sq - first <= 2 * margin)
         runner_sq += sq_norms - margin
         lower_sq += sq_norms - margin
         if unsure.size:  # the two nearest are too close to call in float32: decide in float64
-            exact = squared_distances(points[unsure], self.centroids)
+            exact = squared_distances(np.take(points, unsure, axis=0), self.centroids)
             (labels[unsure], runner[unsure], _, runner_sq[unsure], lower_sq[unsure]) = (
                 _smallest_three(exact, axis=1)
             )

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from kmeans_core import compute_centroids, find_closest_centroids, quantize, run_kmeans
-from kmeans_core.kmeans import squared_distances
+from kmeans_core.kmeans import sq_distances_to_each, squared_distances
 from kmeans_core.lloyd import _centroid_gaps, weighted_lloyd
 from kmeans_core.quantization import WARM_START_ABOVE
 from kmeans_core.seeding import kmeans_plusplus, random_init
@@ -113,3 +113,20 @@ def test_centroid_gaps_never_exceed_the_exact_distances(scale):
     assert np.all(np.isinf(gaps[~off_diagonal]))
     assert np.all(gaps[off_diagonal] <= exact[off_diagonal])
     assert np.all(gaps[off_diagonal] >= exact[off_diagonal] - 1e-5 * scale)
+
+
+@pytest.mark.parametrize("rows", ["all", "some", "none"])
+def test_distances_to_given_centroids_are_the_reference_distances_bit_for_bit(rows):
+    # the bounds take these for exact: they must equal squared_distances' own entries
+    rng = np.random.default_rng(4)
+    X = rng.random((70_000, 3)) * 255
+    centroids = rng.random((40, 3)) * 255
+    labels, runner = rng.integers(0, 40, (2, 70_000))
+    chosen = {"all": None, "some": np.sort(rng.choice(70_000, 700, replace=False))}.get(
+        rows, np.empty(0, dtype=np.intp)
+    )
+    at = np.arange(70_000) if chosen is None else chosen
+    full = squared_distances(X[at], centroids)
+    own, second = sq_distances_to_each(X, centroids, (labels, runner), chosen)
+    np.testing.assert_array_equal(own, full[np.arange(len(at)), labels[at]])
+    np.testing.assert_array_equal(second, full[np.arange(len(at)), runner[at]])
