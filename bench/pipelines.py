@@ -2,6 +2,7 @@
 
 python -m bench.pipelines sklearn          INPUT -k K -o OUT.png --seed S
 python -m bench.pipelines sklearn-weighted INPUT -k K -o OUT.png --seed S
+python -m bench.pipelines sklearn-unique   INPUT -k K -o OUT.png --seed S
 python -m bench.pipelines liq              INPUT -k K -o OUT.png
 python -m bench.pipelines pillow           INPUT -k K -o OUT.png
 python -m bench.pipelines floor   INPUT --indexes-from CLI_OUT.png -o OUT.png
@@ -26,7 +27,7 @@ import numpy as np
 from PIL import Image
 
 from kmeans_core.allocator import keep_freed_memory
-from kmeans_core.colors import count_colors, labels_per_pixel, pack_rgb
+from kmeans_core.colors import count_colors, labels_per_pixel, pack_rgb, unpack_rgb
 from kmeans_core.encoding import encode_indexed_png
 from kmeans_core.loading import load_image
 from kmeans_core.metrics import mse
@@ -52,21 +53,44 @@ def sklearn_quantizer(k: int, seed: int) -> Quantizer:
 
 def sklearn_weighted_quantizer(k: int, seed: int) -> Quantizer:
     """scikit-learn's KMeans on the distinct colours, their pixel counts as ``sample_weight``:
-    the same optimum as on every pixel, the set-up a user who knows the trick runs. Each
-    pixel gets its colour's label through a lookup table."""
+    the same optimum as on every pixel, the set-up a user who knows the trick runs. The
+    colours are counted by kmeans_core's own counter, and each pixel gets its colour's label
+    through kmeans_core's lookup table: only the clustering is scikit-learn's."""
     kmeans = _sklearn_kmeans(k, seed)  # before the clock starts: importing takes seconds
 
     def quantize(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
         colors = count_colors(pack_rgb(image), in_place=True)
-        points = colors.colors.astype(np.float64)
-        model = kmeans().fit(points, sample_weight=colors.counts)
-        palette = _palette_of(model)
-        color_labels = model.predict(points)
+        model, palette, color_labels = _fit_weighted(kmeans(), colors.colors, colors.counts)
         labels = labels_per_pixel(pack_rgb(image), colors.codes, color_labels)
         facts = {"iterations": int(model.n_iter_), "distinct_colors": len(colors)}
         return palette, labels.astype(np.uint8).reshape(image.shape[:2]), facts
 
     return quantize
+
+
+def sklearn_unique_quantizer(k: int, seed: int) -> Quantizer:
+    """The same weighted KMeans with the colours counted as numpy alone counts them:
+    ``np.unique`` of the packed 0xRRGGBB codes, with counts and the inverse that gives every
+    pixel its colour's label. What a scikit-learn user writes without kmeans_core."""
+    kmeans = _sklearn_kmeans(k, seed)  # before the clock starts: importing takes seconds
+
+    def quantize(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+        codes, inverse, counts = np.unique(pack_rgb(image), return_inverse=True, return_counts=True)
+        model, palette, color_labels = _fit_weighted(kmeans(), unpack_rgb(codes), counts)
+        labels = color_labels.astype(np.uint8)[inverse]
+        facts = {"iterations": int(model.n_iter_), "distinct_colors": len(codes)}
+        return palette, labels.reshape(image.shape[:2]), facts
+
+    return quantize
+
+
+def _fit_weighted(model, colors: np.ndarray, counts: np.ndarray):
+    """Fit ``model`` on the (n, 3) uint8 colours weighted by their counts; return it, its
+    palette and each colour's label (the nearest palette colour)."""
+    points = colors.astype(np.float64)
+    model.fit(points, sample_weight=counts)
+    palette = _palette_of(model)
+    return model, palette, model.predict(points)
 
 
 def _sklearn_kmeans(k: int, seed: int) -> Callable[[], object]:
@@ -166,7 +190,10 @@ def _threads() -> dict[str, int]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.pipelines", description=__doc__)
-    parser.add_argument("method", choices=("sklearn", "sklearn-weighted", "liq", "pillow", "floor"))
+    parser.add_argument(
+        "method",
+        choices=("sklearn", "sklearn-weighted", "sklearn-unique", "liq", "pillow", "floor"),
+    )
     parser.add_argument("input", type=Path)
     parser.add_argument("-o", "--output", type=Path, required=True)
     parser.add_argument("-k", type=int, default=16)
@@ -183,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         quantizer = sklearn_quantizer(args.k, args.seed)
     elif args.method == "sklearn-weighted":
         quantizer = sklearn_weighted_quantizer(args.k, args.seed)
+    elif args.method == "sklearn-unique":
+        quantizer = sklearn_unique_quantizer(args.k, args.seed)
     elif args.method == "liq":
         quantizer = liq_quantizer(args.k)
     elif args.method == "pillow":

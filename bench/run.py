@@ -2,14 +2,17 @@
 
 python -m bench.run [--quick] [--cases coffee,photo_12mp] [--k 16,64] [--seed 0]
 
-For every case (an image) and K, five pipelines run side by side, each in its own process,
+For every case (an image) and K, six pipelines run side by side, each in its own process,
 each reading the file, decoding it with the same ``load_image``, quantizing and writing an
 indexed PNG:
 
 * ours: ``python -m kmeans_core INPUT -k K -o OUT.png --seed S --json``;
 * scikit-learn weighted: KMeans(k-means++, n_init=1, lloyd, the default tol) on the distinct
   colours with their pixel counts as ``sample_weight``, the fair baseline
-  (``bench/pipelines.py``, as are the others);
+  (``bench/pipelines.py``, as are the others), the colours counted by kmeans_core's own
+  counter, so that only the clustering differs;
+* scikit-learn np.unique: the same weighted KMeans, the colours counted with ``np.unique``
+  (counts and inverse), as a scikit-learn user without kmeans_core counts them;
 * scikit-learn: the same KMeans on every pixel, what the peer apps run;
 * libimagequant (pip ``imagequant``), dithering off;
 * Pillow: ``Image.quantize`` with median cut.
@@ -89,11 +92,19 @@ OURS = Method("ours", "Ours", ("kmeans_core",), True, False)
 SKLEARN_WEIGHTED = Method(
     "sklearn_weighted", "sklearn weighted", ("bench.pipelines", "sklearn-weighted"), True, True
 )
+SKLEARN_UNIQUE = Method(
+    "sklearn_unique", "sklearn np.unique", ("bench.pipelines", "sklearn-unique"), True, True
+)
 SKLEARN = Method("sklearn", "sklearn", ("bench.pipelines", "sklearn"), True, True)
 LIQ = Method("liq", "libimagequant", ("bench.pipelines", "liq"), False, False)
 PILLOW = Method("pillow", "Pillow", ("bench.pipelines", "pillow"), False, False)
-METHODS = (OURS, SKLEARN_WEIGHTED, SKLEARN, LIQ, PILLOW)
-PEERS = (SKLEARN_WEIGHTED, SKLEARN, LIQ)  # the ratio and MSE columns compare ours with these
+METHODS = (OURS, SKLEARN_WEIGHTED, SKLEARN_UNIQUE, SKLEARN, LIQ, PILLOW)
+PEERS = (
+    SKLEARN_WEIGHTED,
+    SKLEARN_UNIQUE,
+    SKLEARN,
+    LIQ,
+)  # the ratio and MSE columns compare ours with these
 
 
 @dataclass(frozen=True)
@@ -114,6 +125,10 @@ SPEED_TARGETS = (
     SpeedTarget("12 MP photo", "photo_12mp", 64, SKLEARN_WEIGHTED, 5.0, 0.5),
     SpeedTarget("10 MP, over a million colours", "noisy_10mp", 16, SKLEARN_WEIGHTED, 5.0, 0.5),
     SpeedTarget("512×512, over 200k colours", "noisy_cat_512", 256, SKLEARN_WEIGHTED, 5.0, 1.0),
+    SpeedTarget("12 MP photo", "photo_12mp", 16, SKLEARN_UNIQUE, 5.0, 0.5),
+    SpeedTarget("12 MP photo", "photo_12mp", 64, SKLEARN_UNIQUE, 5.0, 0.5),
+    SpeedTarget("10 MP, over a million colours", "noisy_10mp", 16, SKLEARN_UNIQUE, 5.0, 0.5),
+    SpeedTarget("512×512, over 200k colours", "noisy_cat_512", 256, SKLEARN_UNIQUE, 5.0, 1.0),
     SpeedTarget("12 MP photo", "photo_12mp", 16, SKLEARN, 25.0, None),
     SpeedTarget("10 MP, over a million colours", "noisy_10mp", 16, SKLEARN, 12.0, None),
 )
@@ -427,6 +442,7 @@ def results_table(rows: list[Row]) -> Table:
             *(f"{method.label} / ours" for method in PEERS),
             "Ours RSS MB",
             "sklearn weighted RSS MB",
+            "sklearn np.unique RSS MB",
             "sklearn RSS MB",
         ],
     )
@@ -438,12 +454,12 @@ def results_table(rows: list[Row]) -> Table:
             *(_times(row.speedup(method)) for method in PEERS),
             *(
                 f"{result.peak_rss_mb:.0f}" if (result := row.get(m)) else None
-                for m in (OURS, SKLEARN_WEIGHTED, SKLEARN)
+                for m in (OURS, SKLEARN_WEIGHTED, SKLEARN_UNIQUE, SKLEARN)
             ),
         )
     table.notes = [
         "Seconds: each process's own time from reading the file to the PNG on disk (no "
-        f"interpreter start-up), the fastest of {REPEATS} runs; scikit-learn (either way) runs "
+        f"interpreter start-up), the fastest of {REPEATS} runs; every scikit-learn pipeline runs "
         f"{SKLEARN_REPEATS_BIG} time(s) above {BIG_IMAGE_PIXELS / 1e6:g} MP (unless --repeat). "
         "RSS: peak resident memory of the whole process (its own VmHWM, see bench/peak.py)."
     ]
@@ -477,14 +493,14 @@ def quality_table(rows: list[Row]) -> Table:
 
 
 def time_split_table(rows: list[Row]) -> Table:
-    split = (OURS, SKLEARN_WEIGHTED, SKLEARN, LIQ)
+    split = (OURS, SKLEARN_WEIGHTED, SKLEARN_UNIQUE, SKLEARN, LIQ)
     table = Table(
         "Where the time goes: decode / quantize / encode+write seconds, Lloyd iterations",
         [
             "Case",
             "K",
             *(f"{m.label}" for m in split),
-            *(f"{m.label} iterations" for m in split[:3]),
+            *(f"{m.label} iterations" for m in split[:4]),
         ],
     )
     for row in rows:
@@ -492,7 +508,7 @@ def time_split_table(rows: list[Row]) -> Table:
             row.case.name,
             row.k,
             *(_split_seconds(result.report) if (result := row.get(m)) else None for m in split),
-            *(_iterations(result.report) if (result := row.get(m)) else None for m in split[:3]),
+            *(_iterations(result.report) if (result := row.get(m)) else None for m in split[:4]),
         )
     table.notes = [
         "Ours iterations count every phase: the colour grids' warm start, then every colour."
