@@ -47,7 +47,8 @@ def kmeans_plusplus(
         np.multiply(weights, closest, out=weighted)
         candidates = np.searchsorted(np.cumsum(weighted, out=weighted), targets)
         candidates = np.minimum(candidates, len(points) - 1)
-        trial_closest = np.minimum(closest, distances_to(points[candidates]))
+        trial_closest = distances_to(points[candidates])
+        np.minimum(trial_closest, closest, out=trial_closest)
         potentials = trial_closest @ weights
         best = int(np.argmin(potentials))
         centres[c] = points[candidates[best]]

@@ -98,12 +98,14 @@ def test_weighted_lloyd_says_what_is_wrong(change, message):
 
 
 @pytest.mark.parametrize("scale", [1.0, 255.0, 1e6, 1e30])
-def test_centroid_gaps_never_exceed_the_exact_distances(scale):
-    """The gaps are computed in float32 and lowered by more than its error (in float64 for
-    coordinates too large for float32's squares): the bounds need gaps never too large, and
-    close enough to prune."""
+@pytest.mark.parametrize("offset", [0.0, 1.0])
+def test_centroid_gaps_never_exceed_the_exact_distances(scale, offset):
+    """The gaps come from ||a||² + ||b||² - 2 a·b lowered by more than its rounding error
+    (from the differences for coordinates whose squares could overflow): the bounds need
+    gaps never too large, and close enough to prune. Centroids far from 0 relative to their
+    spread (``offset``) are where that form cancels most."""
     rng = np.random.default_rng(7)
-    centroids = rng.random((256, 3)) * scale
+    centroids = (offset + rng.random((256, 3))) * scale
     # pairs closer than float32 can tell apart, where its rounding matters most
     centroids[1::4] = centroids[::4] + rng.normal(size=(64, 3)) * scale * 3e-7
     centroids[2] = centroids[3]  # an exact duplicate
