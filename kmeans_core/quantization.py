@@ -9,7 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from .colors import ColorCounts, image_colors, labels_per_pixel, pack_rgb
+from .colors import (
+    ColorCounts,
+    indexed_colors,
+    labels_by_code,
+    labels_by_position,
+)
 from .colorspace import to_rgb, to_space
 from .grid import ColorGrid, coarser_grid, grid_of_colors
 from .kmeans import kmeans_init_centroids
@@ -167,12 +172,12 @@ def quantize(
     _validate(image)
     report = progress or (lambda fraction, message: None)
     height, width = image.shape[:2]
+    positions = None  # each pixel's position among the colours, when counting gave them
     if colors is None:
-        colors = image_colors(image)
+        colors, positions = indexed_colors(image)
     if len(colors) <= settings.k:
-        return _keep_every_color(
-            colors, pack_rgb(image), (height, width), settings.as_dict(), started
-        )
+        labels = _pixel_labels(image, colors, positions, np.arange(len(colors)))
+        return _keep_every_color(colors, labels.reshape(height, width), settings.as_dict(), started)
 
     problem = _Problem.of(
         colors,
@@ -188,8 +193,7 @@ def quantize(
     pixel_counts = np.bincount(
         labels_of_colors, weights=colors.counts, minlength=settings.k
     ).astype(np.int64)
-    pixel_codes = pack_rgb(image)
-    labels = labels_per_pixel(pixel_codes, colors.codes, labels_of_colors).reshape(height, width)
+    labels = _pixel_labels(image, colors, positions, labels_of_colors).reshape(height, width)
     space = settings.space
     return Quantization(
         palette=best.palette,
@@ -435,9 +439,20 @@ def _validate(image: np.ndarray) -> None:
         raise ValueError("image has no pixels")
 
 
-def _keep_every_color(colors: ColorCounts, pixel_codes, shape, settings, started) -> Quantization:
-    n = len(colors)
-    labels = labels_per_pixel(pixel_codes, colors.codes, np.arange(n)).reshape(shape)
+def _pixel_labels(
+    image: np.ndarray,
+    colors: ColorCounts,
+    positions: np.ndarray | None,
+    labels_of_colors: np.ndarray,
+) -> np.ndarray:
+    """Every pixel's label (flat), by its position among the colours when counting gave
+    them, else by its packed code."""
+    if positions is not None:
+        return labels_by_position(positions, labels_of_colors)
+    return labels_by_code(image, colors.codes, labels_of_colors)
+
+
+def _keep_every_color(colors: ColorCounts, labels, settings, started) -> Quantization:
     history = colors.colors.astype(np.float32)[None]
     return Quantization(
         palette=colors.colors,
@@ -450,7 +465,7 @@ def _keep_every_color(colors: ColorCounts, pixel_codes, shape, settings, started
         iterations=0,
         converged=True,
         phases=(),
-        distinct_colors=n,
+        distinct_colors=len(colors),
         runs=(RunSummary((0.0,), 0, True, 0.0, ()),),
         best_run=0,
         seconds=time.perf_counter() - started,

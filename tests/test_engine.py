@@ -17,7 +17,15 @@ from kmeans_core import (
     run_kmeans,
     weighted_lloyd,
 )
-from kmeans_core.colors import count_colors, pack_rgb
+from kmeans_core.colors import (
+    count_colors,
+    image_colors,
+    indexed_colors,
+    labels_by_code,
+    labels_by_position,
+    labels_per_pixel,
+    pack_rgb,
+)
 from kmeans_core.metrics import squared_error
 from kmeans_core.quantization import WARM_START_ABOVE
 from kmeans_core.seeding import kmeans_plusplus
@@ -65,6 +73,52 @@ def test_colours_are_counted_as_numpy_unique_counts_them(pixels):
     np.testing.assert_array_equal(counted.codes, expected_codes)
     np.testing.assert_array_equal(counted.counts, expected_counts)
     assert counted.codes.dtype == np.uint32 and counted.counts.dtype == np.int64
+
+
+def photo_like(height, width, colours, seed):
+    """An (H, W, 3) image of ``colours`` random colours, with the lowest and highest codes."""
+    rng = np.random.default_rng(seed)
+    palette = rng.integers(0, 256, (colours, 3), dtype=np.uint8)
+    palette[:2] = [[0, 0, 0], [255, 255, 255]]
+    return palette[rng.integers(0, colours, height * width)].reshape(height, width, 3)
+
+
+@pytest.mark.parametrize("size", [(20, 50), (1021, 2563)], ids=["sorted", "by table"])
+def test_each_pixels_position_among_the_colours(size):
+    # from 2 MP on, counting also gives every pixel's position among the colours, in the
+    # codes' own memory; below, no positions (the count sorts the codes)
+    image = photo_like(*size, colours=30_000, seed=6)
+    colors, positions = indexed_colors(image)
+    expected = image_colors(image)
+    np.testing.assert_array_equal(colors.codes, expected.codes)
+    np.testing.assert_array_equal(colors.counts, expected.counts)
+    if size[0] * size[1] < 1 << 21:
+        assert positions is None
+    else:
+        assert positions.dtype == np.int32 and positions.shape == (size[0] * size[1],)
+        np.testing.assert_array_equal(colors.codes[positions], pack_rgb(image))
+    # and each pixel's label, by position and by code (a chunk at a time), is its colour's
+    labels = np.random.default_rng(1).integers(0, 256, len(colors))
+    expected_labels = labels_per_pixel(pack_rgb(image), colors.codes, labels)
+    np.testing.assert_array_equal(labels_by_code(image, colors.codes, labels), expected_labels)
+    if positions is not None:
+        np.testing.assert_array_equal(labels_by_position(positions, labels), expected_labels)
+
+
+@pytest.mark.parametrize(
+    ("k", "colours"), [(16, 30_000), (256, 30_000), (64, 50)], ids=["K=16", "K=256", "every colour"]
+)
+def test_labels_by_position_are_the_labels_by_code(k, colours):
+    # a 2.6 MP image labelled through the count's positions, and through its packed codes
+    # (the path taken when the colours are given, as the dashboard gives them): one answer
+    image = photo_like(1024, 2560, colours=colours, seed=7)
+    by_position = quantize(image, k=k, seed=3, max_iter=5)
+    by_code = quantize(image, k=k, seed=3, max_iter=5, colors=image_colors(image))
+    np.testing.assert_array_equal(by_position.labels, by_code.labels)
+    np.testing.assert_array_equal(by_position.palette, by_code.palette)
+    assert by_position.labels.dtype == np.uint8
+    assert by_position.labels.shape == (1024, 2560)
+    assert len(np.unique(by_position.labels)) == min(k, colours)
 
 
 # --- weighted Lloyd on distinct colours == the exercise's Lloyd on every pixel ---------------
